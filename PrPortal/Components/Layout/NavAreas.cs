@@ -1,0 +1,30 @@
+using MudBlazor;
+using PrPortal.Features.Account;
+
+namespace PrPortal.Components.Layout;
+
+/// <summary>Every area of the portal, in menu order; the menu and page titles read from here.</summary>
+public static class NavAreas
+{
+    public sealed record Area(string Href, string TitleKey, string Icon, string? Roles = null);
+
+    public static readonly IReadOnlyList<Area> All =
+    [
+        new("/", "Nav.Overview", Icons.Material.Filled.Dashboard),
+        new("/ip-pool", "Nav.IpPool", Icons.Material.Filled.Lan),
+        new("/blocklists", "Nav.Blocklists", Icons.Material.Filled.Block),
+        new("/incidents", "Nav.Incidents", Icons.Material.Filled.ReportProblem),
+        new("/reports", "Nav.Reports", Icons.Material.Filled.Assessment),
+        new("/resend", "Nav.Resend", Icons.Material.Filled.Replay),
+        new("/sender-domains", "Nav.SenderDomains", Icons.Material.Filled.VerifiedUser),
+        new("/link-check", "Nav.LinkCheck", Icons.Material.Filled.Link),
+        new("/jobs", "Nav.Jobs", Icons.Material.Filled.Schedule),
+        new("/admin/users", "Nav.Users", Icons.Material.Filled.People, PortalRoles.Admin),
+    ];
+
+    public static string TitleKeyFor(string relativePath)
+    {
+        var path = "/" + relativePath.Split('?', '#')[0].Trim('/');
+        return All.FirstOrDefault(a => a.Href == path)?.TitleKey ?? "Nav.Overview";
+    }
+}

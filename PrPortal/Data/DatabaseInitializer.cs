@@ -1,0 +1,62 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Hosting;
+
+namespace PrPortal.Data;
+
+/// <summary>
+/// Brings the database file to the current schema before anything else touches it. A file that is not
+/// SQLite, is damaged or cannot be written stops start-up with one line; the file is never replaced.
+/// </summary>
+public sealed class DatabaseInitializer(IDbContextFactory<PortalDbContext> factory, ILogger<DatabaseInitializer> logger)
+{
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var path = db.Database.GetDbConnection().DataSource;
+        try
+        {
+            if (path is { Length: > 0 } && path != ":memory:")
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            }
+
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            // Reading the schema fails fast on a file that is not a database; a write probe on one
+            // that cannot be written, before any migration starts.
+            await db.Database.ExecuteSqlRawAsync("SELECT count(*) FROM sqlite_master;", cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("BEGIN IMMEDIATE; ROLLBACK;", cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count > 0)
+            {
+                logger.LogInformation("Applying {Count} migrations to {Path}", pending.Count, path);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Explain(e, path);
+        }
+        catch (IOException e)
+        {
+            throw new StartupException($"Database file '{path}' cannot be created: {e.Message}", 3, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StartupException($"Database file '{path}' cannot be created: {e.Message}", 3, e);
+        }
+    }
+
+    public static StartupException Explain(SqliteException e, string? path) => e.SqliteErrorCode switch
+    {
+        26 or 11 => new StartupException(
+            $"Database file '{path}' is not a valid SQLite database or is damaged (SQLite error {e.SqliteErrorCode}); it was left unchanged. Restore it from a backup or set ConnectionStrings:Portal to another file.", 3, e),
+        8 => new StartupException(
+            $"Database file '{path}' is read-only (SQLite error 8); the portal needs to write to it. Fix its permissions or mount, or set ConnectionStrings:Portal to a writable file.", 3, e),
+        14 => new StartupException(
+            $"Database file '{path}' cannot be opened (SQLite error 14): check that its folder exists and is writable.", 3, e),
+        _ => new StartupException($"Database file '{path}' failed: {e.Message}", 3, e),
+    };
+}

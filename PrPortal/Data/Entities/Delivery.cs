@@ -1,0 +1,22 @@
+namespace PrPortal.Data.Entities;
+
+public enum DeliveryStatus
+{
+    Pending = 0,
+    Delivered = 1,
+    Deferred = 2,
+    Failed = 3,
+}
+
+/// <summary>One release to one recipient; its attempts say how it went.</summary>
+public class Delivery
+{
+    public long Id { get; set; }
+    public int ReleaseId { get; set; }
+    public Release? Release { get; set; }
+    public int RecipientId { get; set; }
+    public Recipient? Recipient { get; set; }
+    public DateTime QueuedAtUtc { get; set; }
+    public DeliveryStatus Status { get; set; }
+    public List<DeliveryAttempt> Attempts { get; set; } = [];
+}

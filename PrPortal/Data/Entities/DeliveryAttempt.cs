@@ -1,0 +1,31 @@
+namespace PrPortal.Data.Entities;
+
+public enum AttemptOutcome
+{
+    Accepted = 1,
+    Deferred = 2,
+    Rejected = 3,
+    Error = 4,
+}
+
+/// <summary>One SMTP transaction for a delivery; the reply text is kept verbatim.</summary>
+public class DeliveryAttempt
+{
+    public long Id { get; set; }
+    public long DeliveryId { get; set; }
+    public Delivery? Delivery { get; set; }
+    public DateTime AttemptedAtUtc { get; set; }
+    public int SendingIpId { get; set; }
+    public SendingIp? SendingIp { get; set; }
+    public required string ProviderId { get; set; }
+    public MailboxProvider? Provider { get; set; }
+    public string? MxHost { get; set; }
+    public int? ReplyCode { get; set; }
+    public string? EnhancedStatus { get; set; }
+    public string? ReplyText { get; set; }
+    /// <summary>Reason in Sisimai's vocabulary (blocked, userunknown, …).</summary>
+    public string? Reason { get; set; }
+    /// <summary>The sending IP, not the recipient or the message, caused the failure.</summary>
+    public bool IpBlock { get; set; }
+    public AttemptOutcome Outcome { get; set; }
+}

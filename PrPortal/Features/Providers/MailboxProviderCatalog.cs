@@ -1,0 +1,32 @@
+using PrPortal.Data.Entities;
+
+namespace PrPortal.Features.Providers;
+
+/// <summary>The mailbox providers PrPortal knows; a recipient domain maps to one by its MX hosts.</summary>
+public static class MailboxProviderCatalog
+{
+    public const string MicrosoftConsumer = "microsoft-consumer";
+    public const string Microsoft365 = "microsoft-365";
+    public const string Google = "google";
+    public const string YahooJapan = "yahoo-jp";
+    public const string Yahoo = "yahoo";
+    public const string Docomo = "docomo";
+    public const string Kddi = "kddi";
+    public const string SoftBank = "softbank";
+    public const string ICloud = "icloud";
+    public const string Other = "other";
+
+    public static readonly IReadOnlyList<MailboxProvider> All =
+    [
+        new() { Id = MicrosoftConsumer, Name = "Microsoft (Outlook.com)", NameJa = "Microsoft（Outlook.com）", MxSuffixes = ".olc.protection.outlook.com", SortOrder = 1 },
+        new() { Id = Microsoft365, Name = "Microsoft 365", NameJa = "Microsoft 365", MxSuffixes = ".mail.protection.outlook.com .mx.microsoft .mail.protection.office365.us", SortOrder = 2 },
+        new() { Id = Google, Name = "Google", NameJa = "Google", MxSuffixes = ".google.com .googlemail.com", SortOrder = 3 },
+        new() { Id = YahooJapan, Name = "Yahoo! JAPAN", NameJa = "Yahoo! JAPAN", MxSuffixes = ".mail.yahoo.co.jp", SortOrder = 4 },
+        new() { Id = Yahoo, Name = "Yahoo", NameJa = "Yahoo", MxSuffixes = ".yahoodns.net", SortOrder = 5 },
+        new() { Id = Docomo, Name = "docomo", NameJa = "ドコモ", MxSuffixes = ".docomo.ne.jp", SortOrder = 6 },
+        new() { Id = Kddi, Name = "au (KDDI)", NameJa = "au（KDDI）", MxSuffixes = ".ezweb.ne.jp .au.com", SortOrder = 7 },
+        new() { Id = SoftBank, Name = "SoftBank", NameJa = "ソフトバンク", MxSuffixes = ".softbank.jp .softbank.ne.jp", SortOrder = 8 },
+        new() { Id = ICloud, Name = "iCloud", NameJa = "iCloud", MxSuffixes = ".mail.icloud.com", SortOrder = 9 },
+        new() { Id = Other, Name = "Other", NameJa = "その他", MxSuffixes = "", SortOrder = 10 },
+    ];
+}

@@ -1,0 +1,182 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor.Services;
+using PrPortal.Components;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using PrPortal.Features.Account;
+using PrPortal.Features.DemoWorld;
+using PrPortal.Features.Health;
+using PrPortal.Features.Overview;
+using PrPortal.Features.Users;
+
+namespace PrPortal.Hosting;
+
+/// <summary>Builds the portal: the web host, or the same services for an ops verb.</summary>
+public static class PortalHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            var verb = OpsVerbs.IsVerb(args);
+            var app = Build(verb ? [] : args);
+            if (verb)
+            {
+                await using (app)
+                {
+                    return await OpsVerbs.RunAsync(app, args, CancellationToken.None);
+                }
+            }
+            await app.RunAsync();
+            return 0;
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"PrPortal cannot start: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+
+    public static WebApplication Build(string[] args)
+    {
+        var contentRoot = ContentRoot.Resolve();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = contentRoot,
+            WebRootPath = Path.Combine(contentRoot, "wwwroot"),
+        });
+        AddPortal(builder);
+        var app = builder.Build();
+        UsePortal(app);
+        return app;
+    }
+
+    private static void AddPortal(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var contentRoot = builder.Environment.ContentRootPath;
+
+        var demo = PortalConfiguration.ReadDemo(configuration);
+        var seed = PortalConfiguration.ReadSeed(configuration);
+        var connectionString = PortalConfiguration.ReadConnectionString(configuration, contentRoot);
+        services.AddSingleton(demo);
+        services.AddSingleton(seed);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddHostedService<StartupTasks>();
+
+        var keyFolder = Path.Combine(Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource) ?? contentRoot, "keys");
+        services.AddDataProtection()
+            .SetApplicationName("PrPortal")
+            .PersistKeysToFileSystem(new DirectoryInfo(keyFolder));
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = IdentityConstants.ApplicationScheme;
+                o.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
+            })
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = AccountEndpoints.LoginPath;
+            o.AccessDeniedPath = AccountEndpoints.AccessDeniedPath;
+            o.Cookie.Name = "PrPortal.Auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            o.SlidingExpiration = true;
+            // API callers get status codes, not a redirect to the login page.
+            o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
+        });
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddIdentityCore<PortalUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 10;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<PortalDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        // Every page and endpoint needs a signed-in user unless it says otherwise.
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
+
+        services.AddLocalization();
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            o.SetDefaultCulture(PortalCultures.Japanese)
+                .AddSupportedCultures(PortalCultures.Supported)
+                .AddSupportedUICultures(PortalCultures.Supported);
+            // Japanese unless the user chose otherwise; the browser's language does not decide.
+            o.RequestCultureProviders = [new CookieRequestCultureProvider()];
+        });
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+        services.AddScoped<AdminSeeder>();
+        services.AddSingleton<DemoWorldSeeder>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<OverviewService>();
+    }
+
+    private static void UsePortal(WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseRequestLocalization();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        app.MapAccountEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
+
+    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/_blazor"))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+        }));
+    }
+}

@@ -1,0 +1,83 @@
+using System.Net.Mail;
+using Microsoft.Data.Sqlite;
+
+namespace PrPortal.Hosting;
+
+/// <summary>Section "Demo": the demo world filled in on first start.</summary>
+public sealed record DemoOptions
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Share of the full demo world's size (1 = about 200 companies, 2,000 releases).</summary>
+    public double Scale { get; init; } = 1.0;
+}
+
+/// <summary>Section "Seed": the first administrator.</summary>
+public sealed record SeedOptions
+{
+    public string AdminEmail { get; init; } = "admin@prportal.local";
+    public string? AdminPassword { get; init; }
+}
+
+/// <summary>Reads and checks configuration once at start-up; a bad value stops start-up naming its key.</summary>
+public static class PortalConfiguration
+{
+    public static DemoOptions ReadDemo(IConfiguration configuration)
+    {
+        var demo = Bind<DemoOptions>(configuration, "Demo");
+        if (demo.Scale is <= 0 or > 1 || double.IsNaN(demo.Scale))
+        {
+            throw new StartupException($"Configuration key 'Demo:Scale' must be greater than 0 and at most 1, got '{configuration["Demo:Scale"]}'.");
+        }
+        return demo;
+    }
+
+    public static SeedOptions ReadSeed(IConfiguration configuration)
+    {
+        var seed = Bind<SeedOptions>(configuration, "Seed");
+        if (!MailAddress.TryCreate(seed.AdminEmail, out _))
+        {
+            throw new StartupException($"Configuration key 'Seed:AdminEmail' must be an e-mail address, got '{seed.AdminEmail}'.");
+        }
+        return seed;
+    }
+
+    /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
+    public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
+    {
+        var configured = configuration.GetConnectionString("Portal");
+        SqliteConnectionStringBuilder builder;
+        try
+        {
+            builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(configured)
+                ? "Data Source=data/prportal.db"
+                : configured);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StartupException($"Configuration key 'ConnectionStrings:Portal' is not a valid SQLite connection string: {e.Message}");
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.DataSource))
+        {
+            throw new StartupException("Configuration key 'ConnectionStrings:Portal' names no database file (Data Source).");
+        }
+        if (builder.DataSource != ":memory:" && !Path.IsPathRooted(builder.DataSource))
+        {
+            builder.DataSource = Path.GetFullPath(Path.Combine(contentRoot, builder.DataSource));
+        }
+        return builder.ToString();
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        try
+        {
+            return configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the value, e.g. "… value 'maybe' at 'Demo:Enabled' …".
+            throw new StartupException($"Configuration section '{section}' is invalid: {e.Message}");
+        }
+    }
+}

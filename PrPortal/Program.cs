@@ -1,0 +1,3 @@
+using PrPortal.Hosting;
+
+return await PortalHost.RunAsync(args);
