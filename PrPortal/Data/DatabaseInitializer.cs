@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using PrPortal.Hosting;
@@ -25,7 +26,11 @@ public sealed class DatabaseInitializer(IDbContextFactory<PortalDbContext> facto
             // Reading the schema fails fast on a file that is not a database; a write probe on one
             // that cannot be written, before any migration starts.
             await db.Database.ExecuteSqlRawAsync("SELECT count(*) FROM sqlite_master;", cancellationToken);
-            await db.Database.ExecuteSqlRawAsync("BEGIN IMMEDIATE; ROLLBACK;", cancellationToken);
+            var userVersion = await db.Database.SqlQueryRaw<long>("SELECT user_version AS Value FROM pragma_user_version").SingleAsync(cancellationToken);
+            // Rewriting the header's own value inside a rolled-back transaction changes nothing but
+            // fails at once on a file that cannot be written.
+            var probe = "BEGIN IMMEDIATE; PRAGMA user_version = " + userVersion.ToString(CultureInfo.InvariantCulture) + "; ROLLBACK;";
+            await db.Database.ExecuteSqlRawAsync(probe, cancellationToken);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
 
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
@@ -47,6 +52,12 @@ public sealed class DatabaseInitializer(IDbContextFactory<PortalDbContext> facto
         {
             throw new StartupException($"Database file '{path}' cannot be created: {e.Message}", 3, e);
         }
+    }
+
+    public string DatabasePath()
+    {
+        using var db = factory.CreateDbContext();
+        return db.Database.GetDbConnection().DataSource;
     }
 
     public static StartupException Explain(SqliteException e, string? path) => e.SqliteErrorCode switch

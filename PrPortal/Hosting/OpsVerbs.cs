@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using PrPortal.Data;
 using PrPortal.Features.DemoWorld;
 
 namespace PrPortal.Hosting;
@@ -27,7 +29,14 @@ public static class OpsVerbs
         }
         var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
         await StartupTasks.PrepareAsync(scopes, app.Services.GetRequiredService<DemoOptions>(), seedDemoWhenEmpty: false, cancellationToken);
-        return await verb(app.Services, args[1..], cancellationToken);
+        try
+        {
+            return await verb(app.Services, args[1..], cancellationToken);
+        }
+        catch (SqliteException e)
+        {
+            throw DatabaseInitializer.Explain(e, app.Services.GetRequiredService<DatabaseInitializer>().DatabasePath());
+        }
     }
 
     public static void Print<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));

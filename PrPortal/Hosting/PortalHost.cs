@@ -52,6 +52,9 @@ public static class PortalHost
             ContentRootPath = contentRoot,
             WebRootPath = Path.Combine(contentRoot, "wwwroot"),
         });
+        // Package assets (MudBlazor, the Blazor script) come from the build's static web asset manifest
+        // in every environment, not only Development; a published app has them in its own wwwroot.
+        builder.WebHost.UseStaticWebAssets();
         AddPortal(builder);
         var app = builder.Build();
         UsePortal(app);
@@ -129,6 +132,9 @@ public static class PortalHost
             o.RequestCultureProviders = [new CookieRequestCultureProvider()];
         });
 
+        // Japanese text goes out as text, not as numeric character references.
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
@@ -146,6 +152,20 @@ public static class PortalHost
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // Machine callers (API, the Blazor hub) and the sign-in posts keep their status codes as they are.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/_blazor")
+                || context.Request.Path.StartsWithSegments("/account"))
+            {
+                context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
+            }
+            return next(context);
+        });
+        // The portal's own files in wwwroot/ (styles, icon) are public, like the package assets below;
+        // they are served before routing so no page route can shadow them.
+        app.UseStaticFiles();
+        app.UseRouting();
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();

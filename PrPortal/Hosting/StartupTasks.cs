@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using PrPortal.Data;
 using PrPortal.Features.Account;
 using PrPortal.Features.DemoWorld;
@@ -13,6 +14,19 @@ public sealed class StartupTasks(IServiceScopeFactory scopes, DemoOptions demo) 
     public Task StartingAsync(CancellationToken cancellationToken) => PrepareAsync(scopes, demo, seedDemoWhenEmpty: true, cancellationToken);
 
     public static async Task PrepareAsync(IServiceScopeFactory scopes, DemoOptions demo, bool seedDemoWhenEmpty, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PrepareCoreAsync(scopes, demo, seedDemoWhenEmpty, cancellationToken);
+        }
+        catch (SqliteException e)
+        {
+            using var scope = scopes.CreateScope();
+            throw DatabaseInitializer.Explain(e, scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().DatabasePath());
+        }
+    }
+
+    private static async Task PrepareCoreAsync(IServiceScopeFactory scopes, DemoOptions demo, bool seedDemoWhenEmpty, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;

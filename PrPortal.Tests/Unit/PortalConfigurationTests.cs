@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using PrPortal.Hosting;
+
+namespace PrPortal.Tests.Unit;
+
+[Trait("Category", "Unit")]
+public sealed class PortalConfigurationTests
+{
+    private static IConfiguration Config(params (string Key, string? Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    [Fact]
+    public void Defaults_are_the_demo_world_and_the_local_admin()
+    {
+        var demo = PortalConfiguration.ReadDemo(Config());
+        var seed = PortalConfiguration.ReadSeed(Config());
+
+        Assert.True(demo.Enabled);
+        Assert.Equal(1.0, demo.Scale);
+        Assert.Equal("admin@prportal.local", seed.AdminEmail);
+        Assert.Null(seed.AdminPassword);
+    }
+
+    [Fact]
+    public void Database_defaults_to_data_folder_under_the_content_root()
+    {
+        var connection = PortalConfiguration.ReadConnectionString(Config(), "/srv/portal");
+
+        Assert.Contains("Data Source=/srv/portal/data/prportal.db", connection);
+    }
+
+    [Fact]
+    public void Relative_configured_database_is_taken_from_the_content_root_and_absolute_kept()
+    {
+        Assert.Contains("Data Source=/srv/portal/other/x.db",
+            PortalConfiguration.ReadConnectionString(Config(("ConnectionStrings:Portal", "Data Source=other/x.db")), "/srv/portal"));
+        Assert.Contains("Data Source=/var/lib/p.db",
+            PortalConfiguration.ReadConnectionString(Config(("ConnectionStrings:Portal", "Data Source=/var/lib/p.db")), "/srv/portal"));
+    }
+
+    [Theory]
+    [InlineData("Demo:Enabled", "maybe", "'Demo:Enabled'")]
+    [InlineData("Demo:Scale", "0", "'Demo:Scale'")]
+    [InlineData("Demo:Scale", "abc", "'Demo:Scale'")]
+    public void Bad_demo_values_name_their_key(string key, string value, string named)
+    {
+        var error = Assert.Throws<StartupException>(() => PortalConfiguration.ReadDemo(Config((key, value))));
+
+        Assert.Contains(named, error.Message);
+        Assert.DoesNotContain("\n", error.Message);
+    }
+
+    [Fact]
+    public void Bad_admin_email_names_its_key()
+    {
+        var error = Assert.Throws<StartupException>(() => PortalConfiguration.ReadSeed(Config(("Seed:AdminEmail", "admin"))));
+
+        Assert.Contains("'Seed:AdminEmail'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Nonsense Key=1")]
+    [InlineData("Mode=ReadOnly")]
+    public void Bad_connection_string_names_its_key(string value)
+    {
+        var error = Assert.Throws<StartupException>(() =>
+            PortalConfiguration.ReadConnectionString(Config(("ConnectionStrings:Portal", value)), "/srv"));
+
+        Assert.Contains("'ConnectionStrings:Portal'", error.Message);
+    }
+}
