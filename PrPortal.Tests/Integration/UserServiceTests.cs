@@ -94,6 +94,27 @@ public sealed class UserServiceTests(PortalFactory factory) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Admin_gives_a_passwordless_account_manager_a_password_and_they_can_sign_in()
+    {
+        var admin = await AdminAsync();
+        string id;
+        using (var scope = factory.Services.CreateScope())
+        {
+            var manager = new PortalUser { UserName = "nopass@test.prportal.local", Email = "nopass@test.prportal.local" };
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            Assert.True((await users.CreateAsync(manager)).Succeeded);
+            await users.AddToRoleAsync(manager, PortalRoles.AccountManager);
+            id = manager.Id;
+        }
+
+        Assert.Contains("at least 10 characters", (await Users.SetPasswordAsync(admin, id, "short", default)).Error);
+        Assert.True((await Users.SetPasswordAsync(admin, id, "Now-Has-Pass-1!", default)).Succeeded);
+
+        using var client = await PortalClient.SignedInAsync(factory, "nopass@test.prportal.local", "Now-Has-Pass-1!");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_last_active_admin_cannot_be_demoted_or_disabled()
     {
         // A fresh portal has exactly one admin.

@@ -9,6 +9,9 @@ public partial class HomePage
     private List<ChartSeries<double>> _dailySeries = [];
     private string[] _dailyLabels = [];
 
+    // Accepted, rejected, deferred: the colours people read without a legend.
+    private readonly StackedBarChartOptions _chartOptions = new() { ChartPalette = ["#1f5fa8", "#d32f2f", "#f9a825"] };
+
     private static bool IsJapanese => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "ja";
 
     private string FailedShare => _summary is { Deliveries: > 0 } s

@@ -137,6 +137,37 @@ public sealed class UserService(IServiceScopeFactory scopes, TimeProvider clock)
         return updated.Succeeded ? UserChangeResult.Ok : new(string.Join(" ", updated.Errors.Select(e => e.Description)));
     }
 
+    /// <summary>Sets a new password (also for demo account managers, who start without one) and ends the user's sessions.</summary>
+    public async Task<UserChangeResult> SetPasswordAsync(ClaimsPrincipal actor, string userId, string password, CancellationToken cancellationToken)
+    {
+        EnsureAdmin(actor);
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return new("Users.Error.NotFound");
+        }
+        foreach (var validator in users.PasswordValidators)
+        {
+            var valid = await validator.ValidateAsync(users, user, password);
+            if (!valid.Succeeded)
+            {
+                return new(string.Join(" ", valid.Errors.Select(e => e.Description)));
+            }
+        }
+        if (await users.HasPasswordAsync(user))
+        {
+            await users.RemovePasswordAsync(user);
+        }
+        var added = await users.AddPasswordAsync(user, password);
+        // A forgotten password often follows a lock-out: the new one works at once.
+        await users.SetLockoutEndDateAsync(user, user.IsDisabled ? DateTimeOffset.MaxValue : null);
+        await users.ResetAccessFailedCountAsync(user);
+        await users.UpdateSecurityStampAsync(user);
+        return added.Succeeded ? UserChangeResult.Ok : new(string.Join(" ", added.Errors.Select(e => e.Description)));
+    }
+
     private static async Task<bool> IsLastActiveAdminAsync(UserManager<PortalUser> users, PortalUser user)
     {
         var admins = await users.GetUsersInRoleAsync(PortalRoles.Admin);

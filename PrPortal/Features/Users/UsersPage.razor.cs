@@ -31,6 +31,12 @@ public partial class UsersPage
         }
     }
 
+    private async Task OpenPasswordDialogAsync(UserRow user)
+    {
+        var parameters = new DialogParameters<SetPasswordDialog> { { d => d.UserId, user.Id } };
+        await Dialogs.ShowAsync<SetPasswordDialog>($"{L["Users.SetPassword"]}: {user.Email}", parameters);
+    }
+
     private async Task SetRoleAsync(UserRow user, string role) =>
         await ApplyAsync(actor => Users.SetRoleAsync(actor, user.Id, role, CancellationToken.None));
 
