@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing (Debian's Chromium and Japanese fonts for the
+# browser tests), then builds and runs every test. Usage: ./test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build PrPortal.sln -c Release --nologo -v quiet
+rm -f TestResults/results.trx
+status=0
+dotnet test PrPortal.sln -c Release --no-build --nologo --results-directory TestResults \
+  --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" "$@" || status=$?
+
+# One plain closing line with the counts.
+if [ -f TestResults/results.trx ]; then
+  counters=$(grep -o '<Counters [^>]*>' TestResults/results.trx)
+  passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+  failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+  notrun=$(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")
+  echo "${passed} passed, ${failed} failed, ${notrun} skipped"
+fi
+exit $status
