@@ -77,96 +77,83 @@ public sealed class UserService(IServiceScopeFactory scopes, TimeProvider clock)
             CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
         };
         var created = await users.CreateAsync(user, input.Password);
-        if (!created.Succeeded)
-        {
-            return new(string.Join(" ", created.Errors.Select(e => e.Description)));
-        }
-        var role = await users.AddToRoleAsync(user, input.Role);
-        return role.Succeeded ? UserChangeResult.Ok : new(string.Join(" ", role.Errors.Select(e => e.Description)));
+        return created.Succeeded ? Result(await users.AddToRoleAsync(user, input.Role)) : Result(created);
     }
 
-    public async Task<UserChangeResult> SetRoleAsync(ClaimsPrincipal actor, string userId, string role, CancellationToken cancellationToken)
-    {
-        EnsureAdmin(actor);
-        if (!PortalRoles.All.Contains(role))
+    public Task<UserChangeResult> SetRoleAsync(ClaimsPrincipal actor, string userId, string role, CancellationToken cancellationToken) =>
+        ChangeUserAsync(actor, userId, async (users, user) =>
         {
-            return new("Users.Error.Role");
-        }
-        await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var user = await users.FindByIdAsync(userId);
-        if (user is null)
-        {
-            return new("Users.Error.NotFound");
-        }
-        var current = await users.GetRolesAsync(user);
-        if (current.Contains(PortalRoles.Admin) && role != PortalRoles.Admin && await IsLastActiveAdminAsync(users, user))
-        {
-            return new("Users.Error.LastAdmin");
-        }
-        await users.RemoveFromRolesAsync(user, current);
-        var added = await users.AddToRoleAsync(user, role);
-        // A new security stamp ends the user's open sessions, so the new role applies at once.
-        await users.UpdateSecurityStampAsync(user);
-        return added.Succeeded ? UserChangeResult.Ok : new(string.Join(" ", added.Errors.Select(e => e.Description)));
-    }
+            if (!PortalRoles.All.Contains(role))
+            {
+                return new("Users.Error.Role");
+            }
+            var current = await users.GetRolesAsync(user);
+            if (current.Contains(PortalRoles.Admin) && role != PortalRoles.Admin && await IsLastActiveAdminAsync(users, user))
+            {
+                return new("Users.Error.LastAdmin");
+            }
+            await users.RemoveFromRolesAsync(user, current);
+            var added = await users.AddToRoleAsync(user, role);
+            // A new security stamp ends the user's open sessions, so the new role applies at once.
+            await users.UpdateSecurityStampAsync(user);
+            return Result(added);
+        });
 
-    public async Task<UserChangeResult> SetDisabledAsync(ClaimsPrincipal actor, string userId, bool disabled, CancellationToken cancellationToken)
-    {
-        EnsureAdmin(actor);
-        await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var user = await users.FindByIdAsync(userId);
-        if (user is null)
+    public Task<UserChangeResult> SetDisabledAsync(ClaimsPrincipal actor, string userId, bool disabled, CancellationToken cancellationToken) =>
+        ChangeUserAsync(actor, userId, async (users, user) =>
         {
-            return new("Users.Error.NotFound");
-        }
-        if (disabled && user.Id == users.GetUserId(actor))
-        {
-            return new("Users.Error.Self");
-        }
-        if (disabled && await users.IsInRoleAsync(user, PortalRoles.Admin) && await IsLastActiveAdminAsync(users, user))
-        {
-            return new("Users.Error.LastAdmin");
-        }
-        user.IsDisabled = disabled;
-        user.LockoutEnabled = true;
-        user.LockoutEnd = disabled ? DateTimeOffset.MaxValue : null;
-        var updated = await users.UpdateAsync(user);
-        await users.UpdateSecurityStampAsync(user);
-        return updated.Succeeded ? UserChangeResult.Ok : new(string.Join(" ", updated.Errors.Select(e => e.Description)));
-    }
+            if (disabled && user.Id == users.GetUserId(actor))
+            {
+                return new("Users.Error.Self");
+            }
+            if (disabled && await users.IsInRoleAsync(user, PortalRoles.Admin) && await IsLastActiveAdminAsync(users, user))
+            {
+                return new("Users.Error.LastAdmin");
+            }
+            user.IsDisabled = disabled;
+            user.LockoutEnabled = true;
+            user.LockoutEnd = disabled ? DateTimeOffset.MaxValue : null;
+            var updated = await users.UpdateAsync(user);
+            await users.UpdateSecurityStampAsync(user);
+            return Result(updated);
+        });
 
     /// <summary>Sets a new password (also for demo account managers, who start without one) and ends the user's sessions.</summary>
-    public async Task<UserChangeResult> SetPasswordAsync(ClaimsPrincipal actor, string userId, string password, CancellationToken cancellationToken)
+    public Task<UserChangeResult> SetPasswordAsync(ClaimsPrincipal actor, string userId, string password, CancellationToken cancellationToken) =>
+        ChangeUserAsync(actor, userId, async (users, user) =>
+        {
+            foreach (var validator in users.PasswordValidators)
+            {
+                var valid = await validator.ValidateAsync(users, user, password);
+                if (!valid.Succeeded)
+                {
+                    return Result(valid);
+                }
+            }
+            if (await users.HasPasswordAsync(user))
+            {
+                await users.RemovePasswordAsync(user);
+            }
+            var added = await users.AddPasswordAsync(user, password);
+            // A forgotten password often follows a lock-out: the new one works at once.
+            await users.SetLockoutEndDateAsync(user, user.IsDisabled ? DateTimeOffset.MaxValue : null);
+            await users.ResetAccessFailedCountAsync(user);
+            await users.UpdateSecurityStampAsync(user);
+            return Result(added);
+        });
+
+    private async Task<UserChangeResult> ChangeUserAsync(
+        ClaimsPrincipal actor, string userId, Func<UserManager<PortalUser>, PortalUser, Task<UserChangeResult>> change)
     {
         EnsureAdmin(actor);
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var user = await users.FindByIdAsync(userId);
-        if (user is null)
-        {
-            return new("Users.Error.NotFound");
-        }
-        foreach (var validator in users.PasswordValidators)
-        {
-            var valid = await validator.ValidateAsync(users, user, password);
-            if (!valid.Succeeded)
-            {
-                return new(string.Join(" ", valid.Errors.Select(e => e.Description)));
-            }
-        }
-        if (await users.HasPasswordAsync(user))
-        {
-            await users.RemovePasswordAsync(user);
-        }
-        var added = await users.AddPasswordAsync(user, password);
-        // A forgotten password often follows a lock-out: the new one works at once.
-        await users.SetLockoutEndDateAsync(user, user.IsDisabled ? DateTimeOffset.MaxValue : null);
-        await users.ResetAccessFailedCountAsync(user);
-        await users.UpdateSecurityStampAsync(user);
-        return added.Succeeded ? UserChangeResult.Ok : new(string.Join(" ", added.Errors.Select(e => e.Description)));
+        return user is null ? new("Users.Error.NotFound") : await change(users, user);
     }
+
+    private static UserChangeResult Result(IdentityResult result) =>
+        result.Succeeded ? UserChangeResult.Ok : new(string.Join(" ", result.Errors.Select(e => e.Description)));
 
     private static async Task<bool> IsLastActiveAdminAsync(UserManager<PortalUser> users, PortalUser user)
     {
