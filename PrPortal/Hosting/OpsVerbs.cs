@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using PrPortal.Data;
 using PrPortal.Features.DemoWorld;
+using PrPortal.Features.Providers;
 
 namespace PrPortal.Hosting;
 
@@ -13,9 +14,12 @@ public static class OpsVerbs
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private static readonly Dictionary<string, Func<IServiceProvider, string[], CancellationToken, Task<int>>> Verbs = new()
+    private sealed record Verb(bool NeedsDatabase, Func<IServiceProvider, string[], CancellationToken, Task<int>> RunAsync);
+
+    private static readonly Dictionary<string, Verb> Verbs = new()
     {
-        ["seed-demo"] = SeedDemoAsync,
+        ["seed-demo"] = new(NeedsDatabase: true, SeedDemoAsync),
+        ["provider"] = new(NeedsDatabase: false, ProviderVerb.RunAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');
@@ -27,11 +31,19 @@ public static class OpsVerbs
             Console.Error.WriteLine($"Unknown verb '{args[0]}'. Verbs: {string.Join(", ", Verbs.Keys.Order())}.");
             return 2;
         }
-        var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
-        await StartupTasks.PrepareAsync(scopes, app.Services.GetRequiredService<DemoOptions>(), seedDemoWhenEmpty: false, cancellationToken);
         try
         {
-            return await verb(app.Services, args[1..], cancellationToken);
+            if (verb.NeedsDatabase)
+            {
+                var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
+                await StartupTasks.PrepareAsync(scopes, app.Services.GetRequiredService<DemoOptions>(), seedDemoWhenEmpty: false, cancellationToken);
+            }
+            return await verb.RunAsync(app.Services, args[1..], cancellationToken);
+        }
+        catch (VerbUsageException e)
+        {
+            Console.Error.WriteLine($"{args[0]}: {e.Message}");
+            return 2;
         }
         catch (SqliteException e)
         {
@@ -39,14 +51,16 @@ public static class OpsVerbs
         }
     }
 
+    /// <summary>Bad arguments to a verb: printed as one line, exit code 2.</summary>
+    public sealed class VerbUsageException(string message) : Exception(message);
+
     public static void Print<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
 
     private static async Task<int> SeedDemoAsync(IServiceProvider services, string[] args, CancellationToken cancellationToken)
     {
         if (args.Length > 0)
         {
-            Console.Error.WriteLine($"seed-demo takes no arguments, got '{args[0]}'.");
-            return 2;
+            throw new VerbUsageException($"takes no arguments, got '{args[0]}'.");
         }
         var counts = await services.GetRequiredService<DemoWorldSeeder>().SeedAsync(cancellationToken);
         Print(counts);

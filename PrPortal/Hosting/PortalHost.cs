@@ -73,6 +73,9 @@ public static class PortalHost
         services.AddSingleton(demo);
         services.AddSingleton(seed);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(PortalConfiguration.ReadDns(configuration));
+        services.AddSingleton<Infrastructure.Dns.IDnsResolver, Infrastructure.Dns.DnsClientResolver>();
+        services.AddSingleton<Features.Providers.ProviderResolver>();
 
         services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());

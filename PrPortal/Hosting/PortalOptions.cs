@@ -41,6 +41,27 @@ public static class PortalConfiguration
         return seed;
     }
 
+    public static Infrastructure.Dns.DnsOptions ReadDns(IConfiguration configuration)
+    {
+        var dns = Bind<Infrastructure.Dns.DnsOptions>(configuration, "Dns");
+        foreach (var server in dns.Servers)
+        {
+            try
+            {
+                Infrastructure.Dns.DnsOptions.Parse(server);
+            }
+            catch (FormatException e)
+            {
+                throw new StartupException($"Configuration key 'Dns:Servers' has a bad entry: {e.Message}");
+            }
+        }
+        if (dns.TimeoutSeconds is <= 0 or > 60)
+        {
+            throw new StartupException($"Configuration key 'Dns:TimeoutSeconds' must be between 0 and 60, got '{configuration["Dns:TimeoutSeconds"]}'.");
+        }
+        return dns;
+    }
+
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
     {

@@ -23,6 +23,8 @@ public class DeliveryAttempt
     public int? ReplyCode { get; set; }
     public string? EnhancedStatus { get; set; }
     public string? ReplyText { get; set; }
+    /// <summary>What went wrong when there was no reply to record (connection refused, reset, timeout).</summary>
+    public string? Error { get; set; }
     /// <summary>Reason in Sisimai's vocabulary (blocked, userunknown, …).</summary>
     public string? Reason { get; set; }
     /// <summary>The sending IP, not the recipient or the message, caused the failure.</summary>

@@ -12,5 +12,10 @@ public class SendingIp
     public required string Address { get; set; }
     public SendingIpRole Role { get; set; }
     public string? HostName { get; set; }
+    /// <summary>
+    /// The local address the sender binds to. Null means <see cref="Address"/> itself; in the sandbox it
+    /// is a loopback alias (127.0.1.n) standing in for the production address.
+    /// </summary>
+    public string? BindAddress { get; set; }
     public bool Enabled { get; set; } = true;
 }

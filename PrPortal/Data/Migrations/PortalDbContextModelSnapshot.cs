@@ -216,6 +216,10 @@ namespace PrPortal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IpBlock")
                         .HasColumnType("INTEGER");
 
@@ -520,6 +524,10 @@ namespace PrPortal.Data.Migrations
 
                     b.Property<string>("Address")
                         .IsRequired()
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BindAddress")
                         .HasMaxLength(45)
                         .HasColumnType("TEXT");
 

@@ -55,9 +55,9 @@ public sealed partial class DemoWorldSeeder(
 
         // The pool: 48 primaries and 4 spares from the documentation ranges.
         var ips = Enumerable.Range(0, scenario.Ips.Primary)
-            .Select(i => new SendingIp { Address = $"203.0.113.{10 + i}", Role = SendingIpRole.Primary, HostName = $"mta{i + 1:00}.mail.prportal.example" })
+            .Select(i => new SendingIp { Address = $"203.0.113.{10 + i}", Role = SendingIpRole.Primary, HostName = $"mta{i + 1:00}.mail.prportal.example", BindAddress = $"127.0.1.{i + 1}" })
             .Concat(Enumerable.Range(0, scenario.Ips.Spare)
-                .Select(i => new SendingIp { Address = $"198.51.100.{10 + i}", Role = SendingIpRole.Spare, HostName = $"spare{i + 1:00}.mail.prportal.example" }))
+                .Select(i => new SendingIp { Address = $"198.51.100.{10 + i}", Role = SendingIpRole.Spare, HostName = $"spare{i + 1:00}.mail.prportal.example", BindAddress = $"127.0.1.{scenario.Ips.Primary + i + 1}" }))
             .ToList();
         db.SendingIps.AddRange(ips);
 

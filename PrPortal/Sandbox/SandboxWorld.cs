@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using PrPortal.Features.DemoWorld;
+using PrPortal.Features.Providers;
+using PrPortal.Sandbox.Dns;
+using PrPortal.Sandbox.Smtp;
+
+namespace PrPortal.Sandbox;
+
+/// <summary>
+/// The loopback mail world: a DNS server holding the recipient domains' MX records (the real providers'
+/// MX host names, pointing at loopback), and one SMTP simulator per mailbox provider. Sending IPs are
+/// loopback aliases; the simulators see them as the production addresses they stand for.
+/// </summary>
+public sealed class SandboxWorld : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<IPAddress, string> _production = new();
+    private readonly Dictionary<string, ProviderSimulator> _simulators = [];
+    private SandboxDnsServer? _dns;
+
+    public SandboxWorld(SandboxOptions options)
+    {
+        Options = options;
+        var dnsPort = options.DnsPort == 0 ? FreePort() : options.DnsPort;
+        DnsEndpoint = new IPEndPoint(IPAddress.Loopback, dnsPort);
+        var network = IPAddress.Parse(options.SimulatorNetwork).GetAddressBytes();
+        foreach (var provider in MailboxProviderCatalog.All)
+        {
+            var address = new IPAddress([network[0], network[1], network[2], (byte)provider.SortOrder]);
+            _simulators[provider.Id] = new ProviderSimulator(ProviderProfile.For(provider.Id), new IPEndPoint(address, options.SmtpPort), ProductionAddress);
+        }
+        RegisterDomains();
+    }
+
+    public SandboxOptions Options { get; }
+    public SandboxZones Zones { get; } = new();
+    public IPEndPoint DnsEndpoint { get; }
+    public bool IsRunning { get; private set; }
+    public IReadOnlyDictionary<string, ProviderSimulator> Simulators => _simulators;
+
+    public ProviderSimulator Simulator(string provider) => _simulators[provider];
+
+    /// <summary>Tells the simulators which production address a loopback alias stands for.</summary>
+    public void MapSendingIp(IPAddress bind, string productionAddress) => _production[bind] = productionAddress;
+
+    public string ProductionAddress(IPAddress source) => _production.TryGetValue(source, out var address) ? address : source.ToString();
+
+    /// <summary>Blocks a sending IP at a provider with the provider's own block reply.</summary>
+    public void Block(string provider, string productionAddress) =>
+        Simulator(provider).Rules.Block(productionAddress, Simulator(provider).Profile.Block);
+
+    public void Unblock(string provider, string productionAddress) => Simulator(provider).Rules.Unblock(productionAddress);
+
+    public void Start()
+    {
+        _dns = new SandboxDnsServer(Zones, DnsEndpoint);
+        _dns.Start();
+        foreach (var simulator in _simulators.Values)
+        {
+            simulator.Start();
+        }
+        IsRunning = true;
+    }
+
+    /// <summary>
+    /// Every demo-world domain gets its provider's real MX host names, and each MX host points at that
+    /// provider's simulator. Gmail has a backup MX, as the real one does.
+    /// </summary>
+    private void RegisterDomains()
+    {
+        foreach (var (provider, domains) in DemoWorldCatalog.DomainsByProvider())
+        {
+            var simulator = _simulators[provider].Endpoint.Address;
+            foreach (var domain in domains)
+            {
+                Zones.SetMx(domain.Domain, (domain.MxHost, 10));
+                Zones.SetA(domain.MxHost, simulator);
+            }
+        }
+        var google = _simulators[MailboxProviderCatalog.Google].Endpoint.Address;
+        Zones.SetMx("gmail.com", ("gmail-smtp-in.l.google.com", 5), ("alt1.gmail-smtp-in.l.google.com", 10));
+        Zones.SetA("alt1.gmail-smtp-in.l.google.com", google);
+    }
+
+    private static int FreePort()
+    {
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)udp.LocalEndPoint!).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _dns?.Dispose();
+        foreach (var simulator in _simulators.Values)
+        {
+            await simulator.DisposeAsync();
+        }
+        IsRunning = false;
+    }
+}
