@@ -13,6 +13,7 @@ public class PortalFactory : WebApplicationFactory<Program>
     public const string AdminEmail = "admin@test.prportal.local";
     public const string AdminPassword = "Test-Admin-Pass1!";
 
+    private static int _networks;
     private readonly bool _demo;
     private readonly double _scale;
 
@@ -37,6 +38,9 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Scale", _scale.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
+        // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.
+        builder.UseSetting("Sandbox:DnsPort", "0");
+        builder.UseSetting("Sandbox:SimulatorNetwork", $"127.{20 + Environment.ProcessId % 60}.{Interlocked.Increment(ref _networks) % 250 + 1}.0");
         builder.UseEnvironment("Production");
     }
 

@@ -73,14 +73,34 @@ public static class PortalHost
         services.AddSingleton(demo);
         services.AddSingleton(seed);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(PortalConfiguration.ReadDns(configuration));
+        var dns = PortalConfiguration.ReadDns(configuration);
+        var delivery = PortalConfiguration.ReadDelivery(configuration);
+        var sandbox = PortalConfiguration.ReadSandbox(configuration, demo);
+        services.AddSingleton(sandbox);
+        if (sandbox.Enabled == true)
+        {
+            // The sandbox answers every lookup and receives every mail: nothing leaves the machine.
+            var world = new Sandbox.SandboxWorld(sandbox);
+            services.AddSingleton(world);
+            dns = dns with { Servers = [world.DnsEndpoint.ToString()] };
+            delivery = delivery with { Mode = "direct", SmtpPort = sandbox.SmtpPort };
+        }
+        services.AddSingleton(dns);
+        services.AddSingleton(delivery);
         services.AddSingleton<Infrastructure.Dns.IDnsResolver, Infrastructure.Dns.DnsClientResolver>();
         services.AddSingleton<Features.Providers.ProviderResolver>();
+        services.AddSingleton<Features.Delivery.DeliveryEngine>();
+        services.AddSingleton<Features.Delivery.AttemptRecorder>();
+        services.AddSingleton<Features.Delivery.DeliveryService>();
 
         services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService<StartupTasks>();
+        if (sandbox.Enabled == true)
+        {
+            services.AddHostedService<Sandbox.SandboxHostedService>();
+        }
 
         var keyFolder = Path.Combine(Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource) ?? contentRoot, "keys");
         services.AddDataProtection()

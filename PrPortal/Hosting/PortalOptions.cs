@@ -62,6 +62,38 @@ public static class PortalConfiguration
         return dns;
     }
 
+    public static Features.Delivery.DeliveryOptions ReadDelivery(IConfiguration configuration)
+    {
+        var delivery = Bind<Features.Delivery.DeliveryOptions>(configuration, "Delivery");
+        if (delivery.Mode is not ("direct" or "relay"))
+        {
+            throw new StartupException($"Configuration key 'Delivery:Mode' must be 'direct' or 'relay', got '{delivery.Mode}'.");
+        }
+        if (delivery.SmtpPort is <= 0 or > 65535)
+        {
+            throw new StartupException($"Configuration key 'Delivery:SmtpPort' must be a port number, got '{delivery.SmtpPort}'.");
+        }
+        if (delivery.MaxConnectionsPerIp <= 0 || delivery.MaxConnectionsPerProvider <= 0)
+        {
+            throw new StartupException("Configuration keys 'Delivery:MaxConnectionsPerIp' and 'Delivery:MaxConnectionsPerProvider' must be at least 1.");
+        }
+        if (delivery.IsRelay && delivery.Relays.Count == 0)
+        {
+            throw new StartupException("Configuration key 'Delivery:Relays' needs a relay per pool (Primary, Spare) when Delivery:Mode is 'relay'.");
+        }
+        return delivery;
+    }
+
+    public static Sandbox.SandboxOptions ReadSandbox(IConfiguration configuration, DemoOptions demo)
+    {
+        var sandbox = Bind<Sandbox.SandboxOptions>(configuration, "Sandbox");
+        if (!System.Net.IPAddress.TryParse(sandbox.SimulatorNetwork, out var network) || network.GetAddressBytes()[0] != 127)
+        {
+            throw new StartupException($"Configuration key 'Sandbox:SimulatorNetwork' must be a loopback address (127.x.y.0), got '{sandbox.SimulatorNetwork}'.");
+        }
+        return sandbox with { Enabled = sandbox.Enabled ?? demo.Enabled };
+    }
+
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
     {
