@@ -44,6 +44,7 @@ public sealed class ShellComponentTests : BunitContext
 
         Assert.DoesNotContain("ユーザー管理", menu.Markup);
         Assert.Contains("スケジュールジョブ", menu.Markup);
+        Assert.Equal(role == PortalRoles.Support, menu.Markup.Contains("テスト送信"));
     }
 
     [Fact]

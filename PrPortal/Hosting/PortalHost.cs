@@ -92,6 +92,7 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.DeliveryEngine>();
         services.AddSingleton<Features.Delivery.AttemptRecorder>();
         services.AddSingleton<Features.Delivery.DeliveryService>();
+        services.AddSingleton<Features.Delivery.TrafficGenerator>();
 
         services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());

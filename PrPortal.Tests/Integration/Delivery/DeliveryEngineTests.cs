@@ -223,4 +223,48 @@ public sealed class DeliveryEngineTests(SandboxFixture sandbox) : IClassFixture<
         Assert.Equal(AttemptOutcome.Rejected, first.Outcome);
         Assert.Equal(AttemptOutcome.Accepted, second.Outcome);
     }
+
+    [Fact]
+    public async Task Connections_from_one_ip_stay_within_the_configured_bound()
+    {
+        var ip = sandbox.Ip(16);
+        var slow = sandbox.World.Simulator(MailboxProviderCatalog.Other);
+        await using var engine = sandbox.NewEngine(new() { SmtpPort = 2525, ConnectTimeoutSeconds = 5, CommandTimeoutSeconds = 5, MaxConnectionsPerIp = 2 });
+        sandbox.World.Zones.SetMx("slow.example.com", ("mx.slow.example.com", 10));
+        sandbox.World.Zones.SetA("mx.slow.example.com", slow.Endpoint.Address);
+        slow.ReplyDelay = TimeSpan.FromMilliseconds(20);
+        try
+        {
+            var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => engine.SendAsync(TestMail.To(ip, $"u{i}@slow.example.com"), default)));
+
+            Assert.All(results.SelectMany(r => r), r => Assert.Equal(AttemptOutcome.Accepted, r.Outcome));
+            Assert.Equal(2, slow.PeakConcurrentConnections[ip.Address]);
+        }
+        finally
+        {
+            slow.ReplyDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
+    public async Task Relay_mode_sends_every_domain_through_the_pools_smarthost()
+    {
+        var ip = sandbox.Ip(17);
+        var relay = sandbox.World.Simulator(MailboxProviderCatalog.Other);
+        await using var engine = sandbox.NewEngine(new()
+        {
+            Mode = "relay",
+            Relays = new() { ["Primary"] = $"{relay.Endpoint.Address}:{relay.Endpoint.Port}" },
+            ConnectTimeoutSeconds = 2,
+            CommandTimeoutSeconds = 2,
+        });
+
+        var results = await engine.SendAsync(TestMail.To(ip, "a@gmail.com", "b@outlook.jp"), default);
+        var spare = await engine.SendAsync(TestMail.To(ip with { Role = SendingIpRole.Spare }, "c@gmail.com"), default);
+
+        Assert.All(results, r => Assert.Equal(AttemptOutcome.Accepted, r.Outcome));
+        Assert.Contains(relay.Received, m => m.Recipients.Contains("a@gmail.com"));
+        Assert.Contains(relay.Received, m => m.Recipients.Contains("b@outlook.jp"));
+        Assert.Contains("no relay configured for the Spare pool", Assert.Single(spare).Error);
+    }
 }

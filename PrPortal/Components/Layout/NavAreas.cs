@@ -18,6 +18,7 @@ public static class NavAreas
         new("/resend", "Nav.Resend", Icons.Material.Filled.Replay),
         new("/sender-domains", "Nav.SenderDomains", Icons.Material.Filled.VerifiedUser),
         new("/link-check", "Nav.LinkCheck", Icons.Material.Filled.Link),
+        new("/delivery/test", "Nav.TestSend", Icons.Material.Filled.Send, $"{PortalRoles.Admin},{PortalRoles.Support}"),
         new("/jobs", "Nav.Jobs", Icons.Material.Filled.Schedule),
         new("/admin/users", "Nav.Users", Icons.Material.Filled.People, PortalRoles.Admin),
     ];

@@ -29,9 +29,15 @@ public sealed class DeliveryService(
     IDbContextFactory<PortalDbContext> factory,
     DeliveryEngine engine,
     AttemptRecorder recorder,
-    TimeProvider clock)
+    TimeProvider clock,
+    Sandbox.SandboxWorld? sandbox = null)
 {
     public const string TestCompanyName = "テスト送信 (PrPortal)";
+
+    /// <summary>Where mail goes: the loopback sandbox (DNS endpoint and simulator network), or null for the real world.</summary>
+    public string? SandboxDescription => sandbox is { IsRunning: true }
+        ? $"DNS {sandbox.DnsEndpoint} · {sandbox.Simulators.Count} simulators {sandbox.Options.SimulatorNetwork}:{sandbox.Options.SmtpPort}"
+        : null;
 
     public async Task<IReadOnlyList<SendingIpChoice>> SendingIpsAsync(CancellationToken cancellationToken)
     {

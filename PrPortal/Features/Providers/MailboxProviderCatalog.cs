@@ -16,6 +16,12 @@ public static class MailboxProviderCatalog
     public const string ICloud = "icloud";
     public const string Other = "other";
 
+    /// <summary>The provider's name in the UI language; an unknown id is shown as it is.</summary>
+    public static string DisplayName(string id) =>
+        All.FirstOrDefault(p => p.Id == id) is { } provider
+            ? (System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "ja" ? provider.NameJa : provider.Name)
+            : id;
+
     public static readonly IReadOnlyList<MailboxProvider> All =
     [
         new() { Id = MicrosoftConsumer, Name = "Microsoft (Outlook.com)", NameJa = "Microsoft（Outlook.com）", MxSuffixes = ".olc.protection.outlook.com", SortOrder = 1 },

@@ -21,6 +21,8 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<IPAddress, string> _productionAddress;
     private readonly ConcurrentDictionary<string, int> _connections = new();
+    private readonly ConcurrentDictionary<string, int> _open = new();
+    private readonly ConcurrentDictionary<string, int> _peakOpen = new();
     private readonly ConcurrentQueue<ReceivedMail> _received = new();
     private readonly ConcurrentBag<Task> _sessions = [];
     private Task? _acceptLoop;
@@ -39,6 +41,10 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
     /// <summary>TCP connections accepted, per production source address.</summary>
     public IReadOnlyDictionary<string, int> Connections => _connections;
     public int TotalConnections => _connections.Values.Sum();
+    /// <summary>The most connections one production source address held open at the same time.</summary>
+    public IReadOnlyDictionary<string, int> PeakConcurrentConnections => _peakOpen;
+    /// <summary>Holds every reply back this long: a slow server, for concurrency tests.</summary>
+    public TimeSpan ReplyDelay { get; set; } = TimeSpan.Zero;
 
     public void Start()
     {
@@ -71,6 +77,8 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
     {
         var source = _productionAddress(((IPEndPoint)socket.RemoteEndPoint!).Address);
         _connections.AddOrUpdate(source, 1, (_, n) => n + 1);
+        var open = _open.AddOrUpdate(source, 1, (_, n) => n + 1);
+        _peakOpen.AddOrUpdate(source, open, (_, peak) => Math.Max(peak, open));
         var block = Rules.BlockFor(source);
         try
         {
@@ -188,6 +196,7 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
         }
         finally
         {
+            _open.AddOrUpdate(source, 0, (_, n) => n - 1);
             socket.Dispose();
         }
     }
@@ -222,10 +231,14 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
     }
 
     /// <summary>Writes a reply given with "\n" between its lines, each already carrying its code.</summary>
-    private static Task ReplyAsync(Stream stream, string reply, CancellationToken token)
+    private async Task ReplyAsync(Stream stream, string reply, CancellationToken token)
     {
+        if (ReplyDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(ReplyDelay, token);
+        }
         var wire = reply.Replace("\r\n", "\n").Replace("\n", "\r\n") + "\r\n";
-        return stream.WriteAsync(Encoding.Latin1.GetBytes(wire), token).AsTask();
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(wire), token);
     }
 
     private static string Fill(string text, string ip, string rcpt = "") => text.Replace("{ip}", ip).Replace("{rcpt}", rcpt);

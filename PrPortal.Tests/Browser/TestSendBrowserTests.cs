@@ -1,0 +1,39 @@
+using Microsoft.Playwright;
+using PrPortal.Tests.Support;
+
+namespace PrPortal.Tests.Browser;
+
+/// <summary>Support staff send a test release through the sandbox and run the traffic generator.</summary>
+[Trait("Category", "Browser")]
+public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<BrowserPortal>
+{
+    [Fact]
+    public async Task A_test_send_from_a_blocked_ip_shows_microsofts_refusal_and_traffic_runs_with_progress()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/delivery/test");
+        await page.FillAsync("#email", PortalFactory.AdminEmail);
+        await page.FillAsync("#password", PortalFactory.AdminPassword);
+        await page.ClickAsync("#login-form button[type=submit]");
+        await page.WaitForURLAsync("**/delivery/test");
+        await page.Locator("#circuit-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("#sandbox-status")).ToContainTextAsync("サンドボックス稼働中");
+
+        await page.FillAsync("textarea#test-recipients", "tanaka@outlook.jp\nyuki@gmail.com");
+        await page.Locator(".mud-input-control.mud-select", new() { Has = page.Locator("#test-ip") }).ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "203.0.113.10 (127.0.1.1)" }).ClickAsync();
+        await page.ClickAsync("#test-send");
+
+        var results = page.Locator("#test-results");
+        await Assertions.Expect(results).ToContainTextAsync("(S3150)");
+        await Assertions.Expect(results.Locator("tr", new() { HasText = "tanaka@outlook.jp" })).ToContainTextAsync("拒否");
+        await Assertions.Expect(results.Locator("tr", new() { HasText = "yuki@gmail.com" })).ToContainTextAsync("受理");
+        await BrowserPortal.ScreenshotAsync(page, "07-test-send-ja");
+
+        await page.Locator("label:has-text('通数') + div input, .mud-input-control:has(label:has-text('通数')) input").First.FillAsync("60");
+        await page.Locator(".mud-input-control:has(label:has-text('毎秒の通数')) input").FillAsync("200");
+        await page.ClickAsync("#traffic-start");
+        await Assertions.Expect(page.Locator("#traffic-counts")).ToContainTextAsync("送信済み 60 / 60", new() { Timeout = 30_000 });
+        await BrowserPortal.ScreenshotAsync(page, "08-traffic-ja");
+    }
+}

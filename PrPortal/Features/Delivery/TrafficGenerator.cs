@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using DeliveryRow = PrPortal.Data.Entities.Delivery;
+
+namespace PrPortal.Features.Delivery;
+
+public sealed record TrafficPlan(int Mails, double MailsPerSecond, int Concurrency = 8);
+
+public sealed record TrafficProgress(int Sent, int Total, int Accepted, int Deferred, int Rejected, int Errors, double Seconds)
+{
+    public double Percent => Total == 0 ? 100 : 100.0 * Sent / Total;
+}
+
+/// <summary>
+/// Sends a stream of release mails at a set rate through the real engine: one new release of a random
+/// company to recipients drawn from the database, each from a random primary IP, every attempt recorded.
+/// </summary>
+public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory, DeliveryEngine engine, AttemptRecorder recorder, TimeProvider clock)
+{
+    public async Task<TrafficProgress> RunAsync(TrafficPlan plan, IProgress<TrafficProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (plan.Mails is <= 0 or > 100_000 || plan.MailsPerSecond is <= 0 or > 10_000 || plan.Concurrency is <= 0 or > 256)
+        {
+            throw new ArgumentException("Mails must be 1–100,000, the rate 0–10,000 per second and concurrency 1–256.");
+        }
+        var watch = Stopwatch.StartNew();
+        var (release, recipients, companyName) = await PrepareAsync(plan.Mails, cancellationToken);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var ips = await db.SendingIps.AsNoTracking().Where(i => i.Enabled).ToListAsync(cancellationToken);
+
+        int sent = 0, accepted = 0, deferred = 0, rejected = 0, errors = 0;
+        var pending = new List<AttemptResult>();
+        var gate = new SemaphoreSlim(plan.Concurrency);
+        var tasks = new List<Task>();
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / plan.MailsPerSecond) - watch.Elapsed;
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+            await gate.WaitAsync(cancellationToken);
+            var (deliveryId, email) = recipients[i];
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var ip = DeliveryService.PickPrimary(ips);
+                    var message = ReleaseMessage.Build(deliveryId, release.FromAddress, companyName, email, release.Title, "本文 / body");
+                    var results = await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(deliveryId),
+                        [new OutgoingRecipient(email, deliveryId)], SendingRoute.From(ip)), cancellationToken);
+                    List<AttemptResult>? batch = null;
+                    lock (pending)
+                    {
+                        foreach (var r in results)
+                        {
+                            sent++;
+                            switch (r.Outcome)
+                            {
+                                case AttemptOutcome.Accepted: accepted++; break;
+                                case AttemptOutcome.Deferred: deferred++; break;
+                                case AttemptOutcome.Rejected: rejected++; break;
+                                default: errors++; break;
+                            }
+                        }
+                        pending.AddRange(results);
+                        if (pending.Count >= 200)
+                        {
+                            batch = [.. pending];
+                            pending.Clear();
+                        }
+                        progress?.Report(new TrafficProgress(sent, recipients.Count, accepted, deferred, rejected, errors, watch.Elapsed.TotalSeconds));
+                    }
+                    if (batch is not null)
+                    {
+                        await recorder.RecordAsync(batch, cancellationToken);
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }, cancellationToken));
+        }
+        await Task.WhenAll(tasks);
+        await recorder.RecordAsync(pending, cancellationToken);
+        var done = new TrafficProgress(sent, recipients.Count, accepted, deferred, rejected, errors, watch.Elapsed.TotalSeconds);
+        progress?.Report(done);
+        return done;
+    }
+
+    private async Task<(Release Release, List<(long DeliveryId, string Email)> Recipients, string CompanyName)> PrepareAsync(int mails, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var company = await db.Companies.Where(c => c.Name != DeliveryService.TestCompanyName).OrderBy(c => c.Id)
+            .Skip(Random.Shared.Next(Math.Max(1, await db.Companies.CountAsync(cancellationToken) - 1))).FirstOrDefaultAsync(cancellationToken)
+            ?? throw new InvalidOperationException("There is no company to send for: seed the demo world first.");
+        var release = new Release
+        {
+            CompanyId = company.Id,
+            Title = $"{company.Name}、トラフィック試験配信",
+            PublishedAtUtc = clock.GetUtcNow().UtcDateTime,
+            FromAddress = $"release@{ReleaseMessage.SenderDomain}",
+        };
+        db.Releases.Add(release);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var total = await db.Recipients.CountAsync(cancellationToken);
+        var chosen = await db.Recipients.AsNoTracking().OrderBy(r => r.Id)
+            .Skip(total > mails ? Random.Shared.Next(total - mails) : 0).Take(mails)
+            .Select(r => new { r.Id, r.Email }).ToListAsync(cancellationToken);
+        var rows = chosen.Select(r => new DeliveryRow { ReleaseId = release.Id, RecipientId = r.Id, QueuedAtUtc = release.PublishedAtUtc }).ToList();
+        db.Deliveries.AddRange(rows);
+        await db.SaveChangesAsync(cancellationToken);
+        return (release, rows.Zip(chosen, (d, r) => (d.Id, r.Email)).ToList(), company.Name);
+    }
+}
