@@ -57,6 +57,9 @@ public sealed class DeliveryEngine(
         options.MaxIdleConnectionsPerHost);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _perIp = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _perProvider = new();
+    private readonly ConcurrentDictionary<string, (RouteSet Routes, DateTimeOffset Until)> _routes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<IPAddress> Addresses, DateTimeOffset Until)> _hosts = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly TimeSpan MaxDnsCache = TimeSpan.FromMinutes(5);
 
     /// <summary>TCP connections opened so far (the rest were reused).</summary>
     public int ConnectionsOpened => _pool.Opened;
@@ -78,6 +81,12 @@ public sealed class DeliveryEngine(
             }
         }
 
+        if (valid.Count > 0 && valid.All(v => v.Domain == valid[0].Domain))
+        {
+            // The common case, one recipient per message (VERP): no fan-out needed.
+            results.AddRange(await SendToDomainAsync(request, valid[0].Domain, valid.Select(v => (v.Recipient, v.Mailbox)).ToList(), cancellationToken));
+            return results;
+        }
         var perDomain = await Task.WhenAll(valid.GroupBy(v => v.Domain).Select(group =>
             SendToDomainAsync(request, group.Key, group.Select(g => (g.Recipient, g.Mailbox)).ToList(), cancellationToken)));
         results.AddRange(perDomain.SelectMany(r => r));
@@ -117,20 +126,46 @@ public sealed class DeliveryEngine(
 
     private sealed record RouteSet(IReadOnlyList<(string Host, int Port)> Hosts, string? Error);
 
+    /// <summary>The domain's MX hosts, kept for their TTL (at most 5 minutes); failures are asked again every time.</summary>
     private async Task<RouteSet> RoutesAsync(string domain, CancellationToken cancellationToken)
     {
         if (options.IsRelay)
         {
             return new RouteSet([], null); // resolved per message from the route's pool role
         }
+        var now = clock.GetUtcNow();
+        if (_routes.TryGetValue(domain, out var cached) && cached.Until > now)
+        {
+            return cached.Routes;
+        }
         var mx = await dns.MxAsync(domain, cancellationToken);
-        return mx.Status switch
+        var routes = mx.Status switch
         {
             DnsStatus.Ok => new RouteSet(mx.Records.Select(r => (r.Host, options.SmtpPort)).ToList(), null),
             DnsStatus.NoRecords => new RouteSet([(domain, options.SmtpPort)], null), // RFC 5321 §5.1: the domain's own A
             DnsStatus.NxDomain => new RouteSet([], $"recipient domain {domain} does not exist (NXDOMAIN)"),
             _ => new RouteSet([], $"MX lookup for {domain} failed: {mx.Error}"),
         };
+        if (mx.Status is DnsStatus.Ok or DnsStatus.NoRecords)
+        {
+            _routes[domain] = (routes, now + (mx.Ttl < MaxDnsCache ? mx.Ttl : MaxDnsCache));
+        }
+        return routes;
+    }
+
+    private async Task<DnsAnswer<IPAddress>> HostAddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (_hosts.TryGetValue(host, out var cached) && cached.Until > now)
+        {
+            return new DnsAnswer<IPAddress>(DnsStatus.Ok, cached.Addresses, cached.Until - now);
+        }
+        var answer = await dns.AddressesAsync(host, cancellationToken);
+        if (answer.Status == DnsStatus.Ok)
+        {
+            _hosts[host] = (answer.Records, now + (answer.Ttl < MaxDnsCache ? answer.Ttl : MaxDnsCache));
+        }
+        return answer;
     }
 
     private async Task<List<AttemptResult>> TryHostsAsync(
@@ -153,7 +188,7 @@ public sealed class DeliveryEngine(
         foreach (var (host, port) in hosts)
         {
             lastHost = host;
-            var addresses = await dns.AddressesAsync(host, cancellationToken);
+            var addresses = await HostAddressesAsync(host, cancellationToken);
             if (addresses.Status != DnsStatus.Ok)
             {
                 lastError = $"address lookup for MX {host} failed: {addresses.Status} {addresses.Error}".TrimEnd();

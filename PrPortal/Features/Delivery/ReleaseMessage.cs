@@ -12,7 +12,18 @@ public static class ReleaseMessage
 
     public static string ReturnPath(long deliveryId) => $"bounce+d{deliveryId}@{BounceDomain}";
 
-    public static MimeMessage Build(long deliveryId, string from, string fromName, string to, string subject, string body)
+    public static MimeMessage Build(long deliveryId, string from, string fromName, string to, string subject, string body) =>
+        Build(deliveryId, from, fromName, to, subject, Content(body));
+
+    /// <summary>The release's content. A MIME entity is not safe to write from two sends at once: build one per message.</summary>
+    public static MimeEntity Content(string body) => new BodyBuilder
+    {
+        TextBody = body,
+        // Release text is shown as text: escaped, never taken as markup.
+        HtmlBody = $"<html><body><pre style=\"font-family:sans-serif;white-space:pre-wrap\">{WebUtility.HtmlEncode(body)}</pre></body></html>",
+    }.ToMessageBody();
+
+    public static MimeMessage Build(long deliveryId, string from, string fromName, string to, string subject, MimeEntity content)
     {
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress(fromName, from));
@@ -20,13 +31,7 @@ public static class ReleaseMessage
         message.Subject = subject;
         message.MessageId = $"d{deliveryId}.{MimeUtils.GenerateMessageId(SenderDomain)}";
         message.Date = DateTimeOffset.UtcNow;
-        var builder = new BodyBuilder
-        {
-            TextBody = body,
-            // Release text is shown as text: escaped, never taken as markup.
-            HtmlBody = $"<html><body><pre style=\"font-family:sans-serif;white-space:pre-wrap\">{WebUtility.HtmlEncode(body)}</pre></body></html>",
-        };
-        message.Body = builder.ToMessageBody();
+        message.Body = content;
         return message;
     }
 }

@@ -81,6 +81,9 @@ public sealed class SmtpConnectionPool(string heloName, TimeSpan connectTimeout,
             await socket.ConnectAsync(endpoint.Address, endpoint.Port, timeout.Token);
             Interlocked.Increment(ref _opened);
             await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, endpoint.Security, timeout.Token);
+            // Declaring SIZE makes MailKit serialise every message twice (once to measure it); the
+            // declaration is optional (RFC 1870) and an oversized message is still refused after DATA.
+            client.Capabilities &= ~MailKit.Net.Smtp.SmtpCapabilities.Size;
             return client;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

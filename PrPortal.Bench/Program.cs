@@ -1,0 +1,14 @@
+using PrPortal.Bench;
+
+// Benchmarks print figures side by side with their baseline; they assert nothing.
+return args.FirstOrDefault() switch
+{
+    "delivery" => await DeliveryBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run --project PrPortal.Bench -c Release -- delivery [--messages N] [--runs N]");
+    return 2;
+}
