@@ -25,7 +25,7 @@ public sealed class SandboxWorld : IAsyncDisposable
         var dnsPort = options.DnsPort == 0 ? FreePort() : options.DnsPort;
         DnsEndpoint = new IPEndPoint(IPAddress.Loopback, dnsPort);
         var network = IPAddress.Parse(options.SimulatorNetwork).GetAddressBytes();
-        foreach (var provider in MailboxProviderCatalog.All)
+        foreach (var provider in MailboxProviderCatalog.All.Where(p => p.Id != MailboxProviderCatalog.Unknown))
         {
             var address = new IPAddress([network[0], network[1], network[2], (byte)provider.SortOrder]);
             _simulators[provider.Id] = new ProviderSimulator(ProviderProfile.For(provider.Id), new IPEndPoint(address, options.SmtpPort), ProductionAddress);

@@ -267,4 +267,47 @@ public sealed class DeliveryEngineTests(SandboxFixture sandbox) : IClassFixture<
         Assert.Contains(relay.Received, m => m.Recipients.Contains("b@outlook.jp"));
         Assert.Contains("no relay configured for the Spare pool", Assert.Single(spare).Error);
     }
+
+    [Theory]
+    [InlineData(BlockStage.MailFrom, "451 4.7.1 Please try again later")]
+    [InlineData(BlockStage.Rcpt, "450 4.2.0 <{rcpt}>: Recipient address rejected: Greylisted")]
+    [InlineData(BlockStage.AfterData, "452 4.3.1 Insufficient system storage")]
+    [InlineData(BlockStage.Greeting, "421 4.3.2 Service not available, closing transmission channel")]
+    public async Task A_4xx_at_any_stage_is_a_deferral_with_its_reply(BlockStage stage, string reply)
+    {
+        var ip = sandbox.Ip(20 + (int)stage);
+        var other = sandbox.World.Simulator(MailboxProviderCatalog.Other);
+        other.Rules.Block(ip.Address, new SimulatedReply(stage, reply));
+        var domain = $"stage{(int)stage}.example.com";
+        sandbox.World.Zones.SetMx(domain, ($"mx.{domain}", 10));
+        sandbox.World.Zones.SetA($"mx.{domain}", other.Endpoint.Address);
+
+        var result = Assert.Single(await sandbox.Engine.SendAsync(TestMail.To(ip, $"pr@{domain}"), default));
+
+        Assert.Equal(AttemptOutcome.Deferred, result.Outcome);
+        Assert.Equal(reply.Replace("{rcpt}", $"pr@{domain}"), result.ReplyText);
+    }
+
+    [Theory]
+    [InlineData("yuki@gmail.com", MailboxProviderCatalog.Google)]
+    [InlineData("taro@outlook.com", MailboxProviderCatalog.MicrosoftConsumer)]
+    [InlineData("desk@aoba-media.example.co.jp", MailboxProviderCatalog.Microsoft365)]
+    [InlineData("ken@yahoo.co.jp", MailboxProviderCatalog.YahooJapan)]
+    [InlineData("aoi@docomo.ne.jp", MailboxProviderCatalog.Docomo)]
+    [InlineData("riku@au.com", MailboxProviderCatalog.Kddi)]
+    [InlineData("hina@i.softbank.jp", MailboxProviderCatalog.SoftBank)]
+    [InlineData("mei@me.com", MailboxProviderCatalog.ICloud)]
+    [InlineData("pr@sakura0-tech.example.com", MailboxProviderCatalog.Other)]
+    public async Task Every_provider_simulator_accepts_unblocked_ips(string recipient, string provider)
+    {
+        var results = await Task.WhenAll(new[] { 30, 31, 32 }.Select(n => sandbox.Engine.SendAsync(TestMail.To(sandbox.Ip(n), recipient), default)));
+
+        Assert.All(results.SelectMany(r => r), r =>
+        {
+            Assert.Equal(AttemptOutcome.Accepted, r.Outcome);
+            Assert.Equal(provider, r.Provider);
+        });
+        var simulator = sandbox.World.Simulator(provider);
+        Assert.Equal(3, simulator.Received.Count(m => m.Recipients.Contains(recipient)));
+    }
 }

@@ -70,4 +70,20 @@ public sealed class TestSendTests(DemoPortalFactory factory) : IClassFixture<Dem
         var deliveryId = received.MailFrom["bounce+d".Length..received.MailFrom.IndexOf('@')];
         Assert.StartsWith($"<d{deliveryId}.", received.MessageId);
     }
+
+    [Fact]
+    public async Task A_domain_that_does_not_exist_is_recorded_as_an_error_of_unknown_provider()
+    {
+        var (service, ips) = await StartAsync();
+
+        var result = await service.SendTestAsync(new TestSend { Recipients = "pr@no-such-domain.example.jp", SendingIpId = ips[^1].Id }, default);
+
+        var attempt = Assert.Single(result.Attempts);
+        Assert.Equal(AttemptOutcome.Error, attempt.Outcome);
+        Assert.Equal(MailboxProviderCatalog.Unknown, attempt.Provider);
+        Assert.Contains("does not exist (NXDOMAIN)", attempt.Error);
+        await using var db = await factory.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var stored = await db.DeliveryAttempts.SingleAsync(a => a.Error != null && a.Error.Contains("no-such-domain.example.jp"));
+        Assert.Equal(DeliveryStatus.Deferred, (await db.Deliveries.SingleAsync(d => d.Id == stored.DeliveryId)).Status);
+    }
 }

@@ -369,6 +369,14 @@ namespace PrPortal.Data.Migrations
                             Name = "Other",
                             NameJa = "その他",
                             SortOrder = 10
+                        },
+                        new
+                        {
+                            Id = "unknown",
+                            MxSuffixes = "",
+                            Name = "Unknown",
+                            NameJa = "不明",
+                            SortOrder = 99
                         });
                 });
 

@@ -15,6 +15,8 @@ public static class MailboxProviderCatalog
     public const string SoftBank = "softbank";
     public const string ICloud = "icloud";
     public const string Other = "other";
+    /// <summary>DNS could not say (lookup failed, domain missing, address invalid): never guessed as "other".</summary>
+    public const string Unknown = "unknown";
 
     /// <summary>The provider's name in the UI language; an unknown id is shown as it is.</summary>
     public static string DisplayName(string id) =>
@@ -34,5 +36,6 @@ public static class MailboxProviderCatalog
         new() { Id = SoftBank, Name = "SoftBank", NameJa = "ソフトバンク", MxSuffixes = ".softbank.jp .softbank.ne.jp", SortOrder = 8 },
         new() { Id = ICloud, Name = "iCloud", NameJa = "iCloud", MxSuffixes = ".mail.icloud.com", SortOrder = 9 },
         new() { Id = Other, Name = "Other", NameJa = "その他", MxSuffixes = "", SortOrder = 10 },
+        new() { Id = Unknown, Name = "Unknown", NameJa = "不明", MxSuffixes = "", SortOrder = 99 },
     ];
 }

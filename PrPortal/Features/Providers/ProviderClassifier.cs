@@ -7,7 +7,7 @@ namespace PrPortal.Features.Providers;
 /// </summary>
 public static class ProviderClassifier
 {
-    public const string Unknown = "unknown";
+    public const string Unknown = MailboxProviderCatalog.Unknown;
 
     public static readonly IReadOnlyDictionary<string, string> KnownDomains = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
