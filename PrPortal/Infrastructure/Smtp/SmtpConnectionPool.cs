@@ -80,7 +80,15 @@ public sealed class SmtpConnectionPool(string heloName, TimeSpan connectTimeout,
             socket.Bind(new IPEndPoint(endpoint.Bind, 0));
             await socket.ConnectAsync(endpoint.Address, endpoint.Port, timeout.Token);
             Interlocked.Increment(ref _opened);
-            await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, endpoint.Security, timeout.Token);
+            try
+            {
+                await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, endpoint.Security, timeout.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or TimeoutException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                // Whichever timer fired first (ours or MailKit's), or the server hung up: no usable greeting.
+                throw new IOException($"no greeting from {endpoint.Host} [{endpoint.Address}]:{endpoint.Port} within {connectTimeout.TotalSeconds:0.#} s ({e.Message})", e);
+            }
             // Declaring SIZE makes MailKit serialise every message twice (once to measure it); the
             // declaration is optional (RFC 1870) and an oversized message is still refused after DATA.
             client.Capabilities &= ~MailKit.Net.Smtp.SmtpCapabilities.Size;
@@ -90,7 +98,7 @@ public sealed class SmtpConnectionPool(string heloName, TimeSpan connectTimeout,
         {
             socket.Dispose();
             client.Dispose();
-            throw new TimeoutException($"no greeting from {endpoint.Host} [{endpoint.Address}]:{endpoint.Port} within {connectTimeout.TotalSeconds:0.#} s");
+            throw new TimeoutException($"no connection to {endpoint.Host} [{endpoint.Address}]:{endpoint.Port} within {connectTimeout.TotalSeconds:0.#} s");
         }
         catch
         {
