@@ -12,7 +12,12 @@ namespace PrPortal.Hosting;
 /// </summary>
 public static class OpsVerbs
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // Verbs print for terminals and scripts, not HTML: addresses and Japanese text stay as they are.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private sealed record Verb(bool NeedsDatabase, Func<IServiceProvider, string[], CancellationToken, Task<int>> RunAsync);
 
@@ -20,6 +25,8 @@ public static class OpsVerbs
     {
         ["seed-demo"] = new(NeedsDatabase: true, SeedDemoAsync),
         ["provider"] = new(NeedsDatabase: false, ProviderVerb.RunAsync),
+        ["classify"] = new(NeedsDatabase: false, Features.Bounces.ClassifyVerbs.ClassifyAsync),
+        ["classify-dsn"] = new(NeedsDatabase: false, Features.Bounces.ClassifyVerbs.ClassifyDsnAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');

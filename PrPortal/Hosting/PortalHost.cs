@@ -87,6 +87,7 @@ public static class PortalHost
         }
         services.AddSingleton(dns);
         services.AddSingleton(delivery);
+        services.AddSingleton(Features.Bounces.BounceRules.Load(configuration, contentRoot));
         services.AddSingleton<Infrastructure.Dns.IDnsResolver, Infrastructure.Dns.DnsClientResolver>();
         services.AddSingleton<Features.Providers.ProviderResolver>();
         services.AddSingleton<Features.Delivery.DeliveryEngine>();

@@ -1,0 +1,301 @@
+using System.Text.RegularExpressions;
+using MimeKit;
+
+namespace PrPortal.Features.Bounces;
+
+/// <summary>One recipient of a bounce: who, what the reporting MTA said, and the codes found in it.</summary>
+public sealed record BounceRecipient(string Recipient, string? Action, string? Status, int? ReplyCode, string Diagnostic);
+
+/// <summary>What a returned mail reports: a standard DSN, a plain-text bounce, a feedback (ARF) report or an auto-reply.</summary>
+public sealed record BounceReport(string Kind, IReadOnlyList<BounceRecipient> Recipients)
+{
+    public const string Dsn = "dsn", Text = "text", Feedback = "feedback", AutoReply = "autoreply", Nothing = "none";
+}
+
+/// <summary>
+/// Reads bounces with MimeKit: RFC 3464 message/delivery-status first (with the human-readable part
+/// for the full server reply when the DSN's own diagnostic is short), then the common plain-text
+/// formats (qmail, Exim, Sendmail, Notes, carriers), where each failed address is followed by what
+/// the remote server said. Pure: takes a parsed message, returns what it reports.
+/// </summary>
+public static partial class BounceReader
+{
+    private static readonly string[] ReturnedMessageMarkers =
+    [
+        "--- Below this line is a copy of the message", "------ This is a copy of the message", "----- Original message -----",
+        "--- The header of the original message", "------ Original message", "Original message follows", "----- Transcript of session follows",
+        "--------Returned Mail--------", "Content-Type: message/rfc822", "--- Original message follows", "The original message was received",
+        "------ The header of the original message is attached", "----- Unsent message follows",
+    ];
+
+    public static BounceReport Read(MimeMessage message)
+    {
+        if (IsFeedback(message))
+        {
+            var to = OriginalRecipient(message) ?? "";
+            return new BounceReport(BounceReport.Feedback, [new BounceRecipient(to, null, null, null, "feedback-report")]);
+        }
+
+        var text = HumanText(message);
+        var statuses = message.BodyParts.OfType<MessageDeliveryStatus>().ToList();
+        if (statuses.Count > 0)
+        {
+            var recipients = new List<BounceRecipient>();
+            foreach (var group in statuses.SelectMany(s => s.StatusGroups.Skip(1)))
+            {
+                var address = Address(group["Final-Recipient"]) ?? Address(group["Original-Recipient"]);
+                if (address is null)
+                {
+                    continue;
+                }
+                var diagnostic = Unfold(After(group["Diagnostic-Code"], ';'));
+                var paragraph = ParagraphAbout(text, address);
+                // The readable part often carries the whole reply where the DSN field is cut short.
+                if (paragraph.Length > 0 && !diagnostic.Contains(paragraph, StringComparison.OrdinalIgnoreCase))
+                {
+                    diagnostic = diagnostic.Length == 0 ? paragraph : diagnostic + "\n" + paragraph;
+                }
+                var status = Unfold(group["Status"]).Split(' ').FirstOrDefault(s => StatusPattern().IsMatch(s)) ?? FindStatus(diagnostic);
+                recipients.Add(new BounceRecipient(address, Unfold(group["Action"]).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic));
+            }
+            if (recipients.Count > 0)
+            {
+                return new BounceReport(BounceReport.Dsn, recipients);
+            }
+        }
+
+        // A DSN forwarded or pasted into a plain-text notice still has its fields.
+        var pasted = DsnFieldsInText(FullText(message), text);
+        if (pasted.Count > 0)
+        {
+            return new BounceReport(BounceReport.Dsn, pasted);
+        }
+
+        var textRecipients = TextBounce(message, text);
+        if (textRecipients.Count > 0)
+        {
+            return new BounceReport(BounceReport.Text, textRecipients);
+        }
+        if (IsAutoReply(message))
+        {
+            return new BounceReport(BounceReport.AutoReply, [new BounceRecipient(message.From.Mailboxes.FirstOrDefault()?.Address ?? "", null, null, null, "auto-reply")]);
+        }
+        return new BounceReport(BounceReport.Nothing, []);
+    }
+
+    private static List<BounceRecipient> TextBounce(MimeMessage message, string text)
+    {
+        var own = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var mailbox in message.From.Mailboxes.Concat(message.To.Mailboxes).Concat(message.Sender is null ? [] : [message.Sender]))
+        {
+            own.Add(mailbox.Address);
+        }
+        var failedHeader = message.Headers["X-Failed-Recipients"];
+        var candidates = new List<string>();
+        if (!string.IsNullOrWhiteSpace(failedHeader))
+        {
+            candidates.AddRange(failedHeader.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        foreach (Match m in EmailPattern().Matches(text))
+        {
+            var address = m.Value.Trim('<', '>', '.', ':', ';', '"', '\'', '(', ')', '[', ']');
+            if (!own.Contains(address) && !IsSystemAddress(address) && !candidates.Contains(address, StringComparer.OrdinalIgnoreCase))
+            {
+                candidates.Add(address);
+            }
+        }
+        if (candidates.Count == 0 && OriginalRecipient(message) is { } original)
+        {
+            candidates.Add(original);
+        }
+        return candidates.Select(address =>
+        {
+            var paragraph = ParagraphAbout(text, address);
+            var diagnostic = paragraph.Length > 0 ? paragraph : Truncate(text, 2000);
+            return new BounceRecipient(address, null, FindStatus(diagnostic), FindReplyCode(diagnostic), diagnostic);
+        }).ToList();
+    }
+
+    private static List<BounceRecipient> DsnFieldsInText(string fullText, string text)
+    {
+        var recipients = new List<BounceRecipient>();
+        foreach (var block in fullText.Replace("\r\n", "\n").Split("\n\n"))
+        {
+            if (!block.Contains("Final-Recipient:", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            string? last = null;
+            foreach (var line in block.Split('\n'))
+            {
+                if (line.Length > 0 && char.IsWhiteSpace(line[0]) && last is not null)
+                {
+                    fields[last] += " " + line.Trim();
+                }
+                else if (line.IndexOf(':') is var colon and > 0)
+                {
+                    last = line[..colon].Trim();
+                    fields[last] = line[(colon + 1)..].Trim();
+                }
+            }
+            var address = Address(fields.GetValueOrDefault("Final-Recipient")) ?? Address(fields.GetValueOrDefault("Original-Recipient"));
+            if (address is null)
+            {
+                continue;
+            }
+            var diagnostic = Unfold(After(fields.GetValueOrDefault("Diagnostic-Code"), ';'));
+            var paragraph = ParagraphAbout(text, address);
+            if (paragraph.Length > 0 && !diagnostic.Contains(paragraph, StringComparison.OrdinalIgnoreCase))
+            {
+                diagnostic = diagnostic.Length == 0 ? paragraph : diagnostic + "\n" + paragraph;
+            }
+            var status = Unfold(fields.GetValueOrDefault("Status")).Split(' ').FirstOrDefault(x => StatusPattern().IsMatch(x)) ?? FindStatus(diagnostic);
+            recipients.Add(new BounceRecipient(address, Unfold(fields.GetValueOrDefault("Action")).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic));
+        }
+        return recipients;
+    }
+
+    private static string FullText(MimeMessage message) =>
+        string.Join("\n\n", message.BodyParts.OfType<TextPart>().Select(p => p.Text ?? ""));
+
+    /// <summary>The readable notice, without the returned original message.</summary>
+    private static string HumanText(MimeMessage message)
+    {
+        var part = message.BodyParts.OfType<TextPart>().FirstOrDefault(p => p.IsPlain && p.ContentType.MediaSubtype != "rfc822-headers")
+            ?? message.BodyParts.OfType<TextPart>().FirstOrDefault(p => p.IsHtml);
+        var text = part?.Text ?? "";
+        if (part?.IsHtml == true)
+        {
+            text = HtmlTags().Replace(text.Replace("<br>", "\n", StringComparison.OrdinalIgnoreCase), " ");
+        }
+        text = text.Replace("\r\n", "\n");
+        var cut = ReturnedMessageMarkers.Select(m => text.IndexOf(m, StringComparison.OrdinalIgnoreCase)).Where(i => i > 0).DefaultIfEmpty(text.Length).Min();
+        return text[..cut];
+    }
+
+    /// <summary>The lines about one address: from where it is named to the next blank line, joined.</summary>
+    private static string ParagraphAbout(string text, string address)
+    {
+        var at = text.IndexOf(address, StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return "";
+        }
+        var lineStart = text.LastIndexOf('\n', at) + 1;
+        var lines = text[lineStart..].Split('\n');
+        var taken = new List<string>();
+        foreach (var line in lines)
+        {
+            if (taken.Count > 0 && string.IsNullOrWhiteSpace(line))
+            {
+                // qmail and Exim put the reply on the lines after the address, after one blank line at most.
+                if (taken.Count == 1)
+                {
+                    continue;
+                }
+                break;
+            }
+            if (taken.Count > 0 && EmailPattern().Match(line) is { Success: true } other
+                && !other.Value.Contains(address, StringComparison.OrdinalIgnoreCase) && LooksLikeNewRecipient(line))
+            {
+                break;
+            }
+            taken.Add(line.Trim());
+            if (taken.Count >= 12)
+            {
+                break;
+            }
+        }
+        return Unfold(string.Join(' ', taken));
+    }
+
+    private static bool LooksLikeNewRecipient(string line)
+    {
+        var trimmed = line.TrimStart();
+        return trimmed.StartsWith('<') || EmailAtLineStart().IsMatch(trimmed);
+    }
+
+    private static bool IsFeedback(MimeMessage message) =>
+        message.BodyParts.Any(p => p.ContentType.IsMimeType("message", "feedback-report"))
+        || (message.Body?.ContentType.IsMimeType("multipart", "report") == true
+            && string.Equals(message.Body.ContentType.Parameters["report-type"], "feedback-report", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsAutoReply(MimeMessage message)
+    {
+        var subject = message.Subject ?? "";
+        return AutoReplySubject().IsMatch(subject)
+            || message.Headers.Contains("X-Autoreply") || message.Headers.Contains("X-Autorespond")
+            || (message.Headers["Auto-Submitted"]?.StartsWith("auto-replied", StringComparison.OrdinalIgnoreCase) == true && !BounceSubject().IsMatch(subject));
+    }
+
+    private static string? OriginalRecipient(MimeMessage message)
+    {
+        foreach (var part in message.BodyParts)
+        {
+            if (part is MessagePart { Message: { } original } && original.To.Mailboxes.FirstOrDefault() is { } to)
+            {
+                return to.Address;
+            }
+            if (part is MimePart feedback && feedback.ContentType.IsMimeType("message", "feedback-report") && feedback.Content is { } content)
+            {
+                using var reader = new StreamReader(content.Open());
+                var report = reader.ReadToEnd();
+                if (Regex.Match(report, @"^Original-Rcpt-To:\s*(\S+)", RegexOptions.Multiline | RegexOptions.IgnoreCase) is { Success: true } m)
+                {
+                    return m.Groups[1].Value.Trim('<', '>');
+                }
+            }
+        }
+        return null;
+    }
+
+    private static bool IsSystemAddress(string address)
+    {
+        var local = address.Split('@')[0].ToLowerInvariant();
+        return local is "mailer-daemon" or "postmaster" or "root" or "noreply" or "no-reply" or "abuse" or "mail" or "daemon" or "nobody";
+    }
+
+    public static int? FindReplyCode(string text) =>
+        ReplyCodePattern().Match(text) is { Success: true } m ? int.Parse(m.Groups[1].Value) : null;
+
+    public static string? FindStatus(string text) =>
+        StatusPattern().Match(text) is { Success: true } m ? m.Value : null;
+
+    private static string? Address(string? field)
+    {
+        var value = After(field, ';').Trim().Trim('<', '>');
+        return value.Contains('@') ? value : null;
+    }
+
+    private static string After(string? value, char separator) =>
+        value is null ? "" : value.IndexOf(separator) is var i and >= 0 ? value[(i + 1)..].Trim() : value.Trim();
+
+    private static string Unfold(string? value) => value is null ? "" : Whitespace().Replace(value, " ").Trim();
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+
+    [GeneratedRegex(@"(?:^|[\s:;(""'])([245]\d\d)(?=[\s\-])", RegexOptions.Multiline)]
+    private static partial Regex ReplyCodePattern();
+
+    [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b")]
+    private static partial Regex StatusPattern();
+
+    [GeneratedRegex(@"<?[A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}>?")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+")]
+    private static partial Regex EmailAtLineStart();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex("<[^>]+>")]
+    private static partial Regex HtmlTags();
+
+    [GeneratedRegex(@"out of (the )?office|auto(matic)?[ -]?(reply|response)|vacation|autoreply|不在|自動(応答|返信)", RegexOptions.IgnoreCase)]
+    private static partial Regex AutoReplySubject();
+
+    [GeneratedRegex(@"deliver|undeliver|fail|return|bounce|error|non[- ]?delivery|unable|mail system", RegexOptions.IgnoreCase)]
+    private static partial Regex BounceSubject();
+}

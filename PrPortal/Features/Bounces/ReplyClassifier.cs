@@ -1,0 +1,198 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace PrPortal.Features.Bounces;
+
+/// <summary>
+/// What a reply means: a reason in Sisimai's vocabulary, whether the sending IP (not the recipient or the
+/// message) is the cause, and the blocklist or provider rule the text names.
+/// </summary>
+public sealed record Classification(
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("ip_block")] bool IpBlock,
+    [property: JsonPropertyName("list")] string? List)
+{
+    public static readonly Classification Undefined = new("undefined", false, null);
+}
+
+/// <summary>
+/// Classifies SMTP replies and DSN diagnostics by rules that are data (classification-rules.json, plus
+/// staff rules from Bounces:RulesFile tried first): list rules, then the enhanced status code's own
+/// meaning, then text patterns, then status class and reply code. Pure: no I/O after construction.
+/// </summary>
+public sealed partial class ReplyClassifier
+{
+    private readonly IReadOnlyList<Rule> _first;
+    private readonly IReadOnlyList<Rule> _status;
+    private readonly IReadOnlyList<Rule> _after;
+    private readonly IReadOnlyList<Rule> _fallback;
+
+    public ReplyClassifier(RuleSet rules, RuleSet? overrides = null)
+    {
+        _first = [.. Compile(overrides?.First), .. Compile(overrides?.After), .. Compile(rules.First)];
+        _status = [.. Compile(overrides?.Status), .. Compile(rules.Status)];
+        _after = Compile(rules.After);
+        _fallback = [.. Compile(overrides?.Fallback), .. Compile(rules.Fallback)];
+    }
+
+    /// <summary>The rules shipped with the portal.</summary>
+    public static RuleSet BuiltInRules()
+    {
+        using var stream = typeof(ReplyClassifier).Assembly.GetManifestResourceStream("PrPortal.Features.Bounces.classification-rules.json")
+            ?? throw new InvalidOperationException("The classification rules are not embedded in the assembly.");
+        return RuleSet.Parse(stream);
+    }
+
+    public static ReplyClassifier BuiltIn() => new(BuiltInRules());
+
+    /// <summary>Classifies a reply as it came over the wire ("550 5.7.1 …", several lines allowed).</summary>
+    public Classification ClassifyReply(string reply)
+    {
+        var text = reply.Trim();
+        int? code = ReplyCodePattern().Match(text) is { Success: true } c ? int.Parse(c.Groups[1].Value) : null;
+        var status = StatusPattern().Match(text) is { Success: true } s ? s.Value : null;
+        return Classify(status, code, text);
+    }
+
+    public Classification Classify(string? status, int? replyCode, string? text)
+    {
+        text ??= "";
+        status = string.IsNullOrWhiteSpace(status) ? null : status.Trim();
+        // A generic DSN status ("5.0.0") says less than a specific one inside the reply text.
+        if (status is null || status.EndsWith(".0.0", StringComparison.Ordinal))
+        {
+            status = StatusPattern().Match(text) is { Success: true } specific ? specific.Value : status;
+        }
+        var found = Match(status, replyCode, text);
+        return ByStage(Stage(text), found, replyCode ?? 0);
+    }
+
+    private Classification Match(string? status, int? replyCode, string text)
+    {
+        foreach (var set in new[] { _first, _status, _after, _fallback })
+        {
+            foreach (var rule in set)
+            {
+                if (rule.Matches(status, replyCode, text))
+                {
+                    return new Classification(rule.Reason, rule.IpBlock, rule.List);
+                }
+            }
+        }
+        return Classification.Undefined;
+    }
+
+    /// <summary>
+    /// The command a refusal answered changes its meaning: refused before MAIL, the connecting IP is
+    /// refused; at MAIL, the sender; "user unknown" after the data, a filter (docomo answers so).
+    /// </summary>
+    private static Classification ByStage(string? stage, Classification found, int code)
+    {
+        if (found.IpBlock || found.Reason is "feedback" or "vacation" or "delivered")
+        {
+            return found;
+        }
+        return stage switch
+        {
+            "connect" when code >= 500 || found.Reason is "undefined" or "rejected" or "userunknown" or "syntaxerror" or "systemerror" =>
+                new Classification("blocked", true, found.List),
+            "mail" when found.Reason is "userunknown" or "policyviolation" or "undefined" or "systemerror" or "networkerror" or "syntaxerror" =>
+                new Classification("rejected", false, found.List),
+            "data" when found.Reason is "userunknown" => new Classification("filtered", false, found.List),
+            _ => found,
+        };
+    }
+
+    private static string? Stage(string text) => StagePattern().Match(text) is { Success: true } m
+        ? m.Groups[1].Value.ToLowerInvariant() switch
+        {
+            var s when s.StartsWith("mail", StringComparison.Ordinal) => "mail",
+            var s when s.StartsWith("rcpt", StringComparison.Ordinal) => "rcpt",
+            var s when s.Contains("data", StringComparison.Ordinal) => "data",
+            _ => "connect",
+        }
+        : null;
+
+    [GeneratedRegex(@"(?:in reply to|after|did not like our|in response to)\s+(?:the\s+)?(initial connection|connect|EHLO|HELO|greeting|MAIL FROM|MAIL|RCPT TO|RCPT|end of data|DATA)", RegexOptions.IgnoreCase)]
+    private static partial Regex StagePattern();
+
+    private static List<Rule> Compile(IEnumerable<RuleDefinition>? definitions) =>
+        definitions?.Select(d => new Rule(d)).ToList() ?? [];
+
+    [GeneratedRegex(@"^([245]\d\d)[ -]")]
+    private static partial Regex ReplyCodePattern();
+
+    [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b")]
+    private static partial Regex StatusPattern();
+
+    private sealed class Rule(RuleDefinition definition)
+    {
+        private readonly Regex[] _patterns = definition.Match?.Select(p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Multiline, TimeSpan.FromMilliseconds(200))).ToArray() ?? [];
+
+        public string Reason { get; } = definition.Reason;
+        public bool IpBlock { get; } = definition.IpBlock;
+        public string? List { get; } = definition.List;
+
+        public bool Matches(string? status, int? code, string text)
+        {
+            if (definition.Status is { Length: > 0 } prefixes
+                && (status is null || !prefixes.Any(p => p.EndsWith('.') ? status.StartsWith(p, StringComparison.Ordinal) : status == p)))
+            {
+                return false;
+            }
+            if (definition.Codes is { Length: > 0 } codes && (code is null || !codes.Contains(code.Value)))
+            {
+                return false;
+            }
+            return _patterns.Length == 0 || _patterns.Any(p => p.IsMatch(text));
+        }
+    }
+}
+
+public sealed record RuleDefinition
+{
+    [JsonPropertyName("reason")] public required string Reason { get; init; }
+    [JsonPropertyName("ip_block")] public bool IpBlock { get; init; }
+    [JsonPropertyName("list")] public string? List { get; init; }
+    [JsonPropertyName("match")] public string[]? Match { get; init; }
+    [JsonPropertyName("status")] public string[]? Status { get; init; }
+    [JsonPropertyName("codes")] public int[]? Codes { get; init; }
+}
+
+public sealed record RuleSet
+{
+    [JsonPropertyName("comment")] public string? Comment { get; init; }
+    [JsonPropertyName("first")] public List<RuleDefinition> First { get; init; } = [];
+    [JsonPropertyName("status")] public List<RuleDefinition> Status { get; init; } = [];
+    [JsonPropertyName("after")] public List<RuleDefinition> After { get; init; } = [];
+    [JsonPropertyName("fallback")] public List<RuleDefinition> Fallback { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>Parses and checks a rule file: every pattern must compile.</summary>
+    public static RuleSet Parse(Stream json)
+    {
+        var rules = JsonSerializer.Deserialize<RuleSet>(json, Options) ?? throw new JsonException("The rule file is empty.");
+        foreach (var rule in rules.First.Concat(rules.Status).Concat(rules.After).Concat(rules.Fallback))
+        {
+            foreach (var pattern in rule.Match ?? [])
+            {
+                try
+                {
+                    _ = new Regex(pattern);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new JsonException($"Rule '{rule.Reason}': pattern '{pattern}' is not a regular expression: {e.Message}");
+                }
+            }
+        }
+        return rules;
+    }
+}
