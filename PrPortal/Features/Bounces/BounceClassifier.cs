@@ -23,6 +23,7 @@ public sealed class BounceClassifier(ReplyClassifier replies)
     // A temporary failure that the reporting MTA finally gave up on is an expiry, not the last error.
     private static Classification Expire(BounceRecipient r, Classification found) =>
         r.Action == "failed" && r.Status?.StartsWith("4.", StringComparison.Ordinal) == true && !found.IpBlock
+            && r.Diagnostic.Contains("timed out", StringComparison.OrdinalIgnoreCase)
             ? new Classification("expired", false, found.List)
             : found;
 }

@@ -65,7 +65,13 @@ public sealed partial class ReplyClassifier
             status = StatusPattern().Match(text) is { Success: true } specific ? specific.Value : status;
         }
         var found = Match(status, replyCode, text);
-        return ByStage(Stage(text), found, replyCode ?? 0);
+        var stage = Stage(text);
+        // 5.2.1 with "user unknown" is a filter's refusal unless it answered RCPT TO.
+        if (found.Reason == "userunknown" && status == "5.2.1" && stage != "rcpt")
+        {
+            return new Classification("filtered", false, found.List);
+        }
+        return ByStage(stage, found, replyCode ?? 0);
     }
 
     private Classification Match(string? status, int? replyCode, string text)
@@ -97,24 +103,24 @@ public sealed partial class ReplyClassifier
         {
             "connect" when code >= 500 || found.Reason is "undefined" or "rejected" or "userunknown" or "syntaxerror" or "systemerror" =>
                 new Classification("blocked", true, found.List),
-            "mail" when found.Reason is "userunknown" or "policyviolation" or "undefined" or "systemerror" or "networkerror" or "syntaxerror" =>
+            "mail" when found.Reason is "userunknown" or "hostunknown" or "undefined" or "systemerror" or "networkerror" or "syntaxerror" =>
                 new Classification("rejected", false, found.List),
             "data" when found.Reason is "userunknown" => new Classification("filtered", false, found.List),
             _ => found,
         };
     }
 
-    private static string? Stage(string text) => StagePattern().Match(text) is { Success: true } m
+    private static string? Stage(string text) => text.Contains("[RCPT_TO]", StringComparison.Ordinal) ? "rcpt" : StagePattern().Match(text) is { Success: true } m
         ? m.Groups[1].Value.ToLowerInvariant() switch
         {
             var s when s.StartsWith("mail", StringComparison.Ordinal) => "mail",
-            var s when s.StartsWith("rcpt", StringComparison.Ordinal) => "rcpt",
+            var s when s.StartsWith("rcpt", StringComparison.Ordinal) || s.Contains("recipient", StringComparison.Ordinal) => "rcpt",
             var s when s.Contains("data", StringComparison.Ordinal) => "data",
             _ => "connect",
         }
         : null;
 
-    [GeneratedRegex(@"(?:in reply to|after|did not like our|in response to)\s+(?:the\s+)?(initial connection|connect|EHLO|HELO|greeting|MAIL FROM|MAIL|RCPT TO|RCPT|end of data|DATA)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:in reply to|after|did not like our|in response to|does not like)\s+(?:the\s+)?(initial connection|connect|EHLO|HELO|greeting|MAIL FROM|MAIL|RCPT TO|RCPT|recipient|end of data|DATA)", RegexOptions.IgnoreCase)]
     private static partial Regex StagePattern();
 
     private static List<Rule> Compile(IEnumerable<RuleDefinition>? definitions) =>
