@@ -23,7 +23,7 @@ public static partial class BounceReader
     private static readonly string[] ReturnedMessageMarkers =
     [
         "--- Below this line is a copy of the message", "------ This is a copy of the message", "----- Original message -----",
-        "--- The header of the original message", "------ Original message", "Original message follows", "----- Transcript of session follows",
+        "--- The header of the original message", "------ Original message", "Original message follows",
         "--------Returned Mail--------", "Content-Type: message/rfc822", "--- Original message follows", "The original message was received",
         "------ The header of the original message is attached", "----- Unsent message follows",
     ];
@@ -157,14 +157,33 @@ public static partial class BounceReader
     }
 
     private static string FullText(MimeMessage message) =>
-        string.Join("\n\n", message.BodyParts.OfType<TextPart>().Select(p => p.Text ?? ""));
+        string.Join("\n\n", message.BodyParts.OfType<TextPart>().Select(p => p.Text ?? "").Concat(Preambles(message)));
+
+    // A multipart whose boundary does not match its body is all preamble to MimeKit: the text is there.
+    private static IEnumerable<string> Preambles(MimeMessage message)
+    {
+        var multiparts = new List<Multipart>();
+        if (message.Body is Multipart root)
+        {
+            multiparts.Add(root);
+        }
+        using var iter = new MimeIterator(message);
+        while (iter.MoveNext())
+        {
+            if (iter.Current is Multipart nested)
+            {
+                multiparts.Add(nested);
+            }
+        }
+        return multiparts.SelectMany(m => new[] { m.Preamble, m.Epilogue }).Where(t => !string.IsNullOrWhiteSpace(t))!;
+    }
 
     /// <summary>The readable notice, without the returned original message.</summary>
     private static string HumanText(MimeMessage message)
     {
         var part = message.BodyParts.OfType<TextPart>().FirstOrDefault(p => p.IsPlain && p.ContentType.MediaSubtype != "rfc822-headers")
             ?? message.BodyParts.OfType<TextPart>().FirstOrDefault(p => p.IsHtml);
-        var text = part?.Text ?? "";
+        var text = part?.Text ?? string.Join("\n\n", Preambles(message));
         if (part?.IsHtml == true)
         {
             text = HtmlTags().Replace(text.Replace("<br>", "\n", StringComparison.OrdinalIgnoreCase), " ");
@@ -213,7 +232,7 @@ public static partial class BounceReader
     private static bool LooksLikeNewRecipient(string line)
     {
         var trimmed = line.TrimStart();
-        return trimmed.StartsWith('<') || EmailAtLineStart().IsMatch(trimmed);
+        return trimmed.StartsWith('<') || EmailAtLineStart().IsMatch(trimmed) || CodeThenAddress().IsMatch(trimmed);
     }
 
     private static bool IsFeedback(MimeMessage message) =>
@@ -289,6 +308,10 @@ public static partial class BounceReader
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
+
+    // Sendmail's transcript: "554 <user@host>... reason" starts the next recipient.
+    [GeneratedRegex(@"^[245]\d\d <[^>]+@")]
+    private static partial Regex CodeThenAddress();
 
     [GeneratedRegex("<[^>]+>")]
     private static partial Regex HtmlTags();
