@@ -44,7 +44,7 @@ public sealed class StartupFaultTests : IDisposable
         var run = await PortalProcess.RunAsync(Environment(), "frobnicate");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Equal("Unknown verb 'frobnicate'. Verbs: provider, seed-demo.", run.Stderr.Trim());
+        Assert.Equal("Unknown verb 'frobnicate'. Verbs: classify, classify-dsn, provider, seed-demo.", run.Stderr.Trim());
     }
 
     [Theory]

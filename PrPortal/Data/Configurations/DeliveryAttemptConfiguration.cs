@@ -16,6 +16,7 @@ public class DeliveryAttemptConfiguration : IEntityTypeConfiguration<DeliveryAtt
         builder.Property(a => a.EnhancedStatus).HasMaxLength(16);
         builder.Property(a => a.Reason).HasMaxLength(40);
         builder.Property(a => a.Error).HasMaxLength(1000);
+        builder.Property(a => a.BlockList).HasMaxLength(40);
         builder.HasIndex(a => a.DeliveryId);
         // The per IP × provider views read attempts by time within a cell.
         builder.HasIndex(a => new { a.SendingIpId, a.ProviderId, a.AttemptedAtUtc });

@@ -29,5 +29,7 @@ public class DeliveryAttempt
     public string? Reason { get; set; }
     /// <summary>The sending IP, not the recipient or the message, caused the failure.</summary>
     public bool IpBlock { get; set; }
+    /// <summary>The blocklist or provider rule the reply names (spamhaus, microsoft, …).</summary>
+    public string? BlockList { get; set; }
     public AttemptOutcome Outcome { get; set; }
 }

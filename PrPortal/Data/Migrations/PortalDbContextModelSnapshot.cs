@@ -209,6 +209,10 @@ namespace PrPortal.Data.Migrations
                     b.Property<DateTime>("AttemptedAtUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("BlockList")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("DeliveryId")
                         .HasColumnType("INTEGER");
 

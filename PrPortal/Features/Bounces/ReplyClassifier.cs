@@ -52,7 +52,9 @@ public sealed partial class ReplyClassifier
         var text = reply.Trim();
         int? code = ReplyCodePattern().Match(text) is { Success: true } c ? int.Parse(c.Groups[1].Value) : null;
         var status = StatusPattern().Match(text) is { Success: true } s ? s.Value : null;
-        return Classify(status, code, text);
+        // A multi-line reply reads as one sentence once each continuation line's code is taken off.
+        var joined = string.Join(' ', text.Split('\n').Select((line, i) => i == 0 ? line.Trim() : ContinuationPrefix().Replace(line.Trim(), "")));
+        return Classify(status, code, joined);
     }
 
     public Classification Classify(string? status, int? replyCode, string? text)
@@ -125,6 +127,9 @@ public sealed partial class ReplyClassifier
 
     private static List<Rule> Compile(IEnumerable<RuleDefinition>? definitions) =>
         definitions?.Select(d => new Rule(d)).ToList() ?? [];
+
+    [GeneratedRegex(@"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?")]
+    private static partial Regex ContinuationPrefix();
 
     [GeneratedRegex(@"^([245]\d\d)[ -]")]
     private static partial Regex ReplyCodePattern();

@@ -5,39 +5,59 @@ using PrPortal.Data.Entities;
 namespace PrPortal.Features.Delivery;
 
 /// <summary>Turns attempt results into DeliveryAttempt rows and moves each delivery to its new status.</summary>
-public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory)
+public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, Bounces.ReplyClassifier classifier)
 {
-    public async Task RecordAsync(IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
+    /// <summary>Stores the attempts tied to deliveries and returns every result with its meaning.</summary>
+    public async Task<IReadOnlyList<(AttemptResult Result, Bounces.Classification? Meaning)>> RecordAsync(
+        IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
     {
-        var tied = results.Where(r => r.Recipient.DeliveryId is not null).ToList();
+        var classified = results.Select(r => (Result: r, Meaning: Classify(r))).ToList();
+        var tied = classified.Where(r => r.Result.Recipient.DeliveryId is not null).ToList();
         if (tied.Count == 0)
         {
-            return;
+            return classified;
         }
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        db.DeliveryAttempts.AddRange(tied.Select(r => new DeliveryAttempt
+        db.DeliveryAttempts.AddRange(tied.Select(x =>
         {
-            DeliveryId = r.Recipient.DeliveryId!.Value,
-            AttemptedAtUtc = r.AttemptedAtUtc,
-            SendingIpId = r.Route.SendingIpId,
-            ProviderId = r.Provider,
-            MxHost = r.MxHost,
-            ReplyCode = r.ReplyCode,
-            EnhancedStatus = r.EnhancedStatus,
-            ReplyText = r.ReplyText,
-            Error = r.Error,
-            Outcome = r.Outcome,
+            var (r, meaning) = x;
+            return new DeliveryAttempt
+            {
+                DeliveryId = r.Recipient.DeliveryId!.Value,
+                AttemptedAtUtc = r.AttemptedAtUtc,
+                SendingIpId = r.Route.SendingIpId,
+                ProviderId = r.Provider,
+                MxHost = r.MxHost,
+                ReplyCode = r.ReplyCode,
+                EnhancedStatus = r.EnhancedStatus,
+                ReplyText = r.ReplyText,
+                Error = r.Error,
+                Outcome = r.Outcome,
+                Reason = meaning?.Reason,
+                IpBlock = meaning?.IpBlock ?? false,
+                BlockList = meaning?.List,
+            };
         }));
         await db.SaveChangesAsync(cancellationToken);
 
-        foreach (var group in tied.GroupBy(r => StatusAfter(r.Outcome)))
+        foreach (var group in tied.GroupBy(r => StatusAfter(r.Result.Outcome)))
         {
-            var ids = group.Select(r => r.Recipient.DeliveryId!.Value).ToList();
+            var ids = group.Select(r => r.Result.Recipient.DeliveryId!.Value).ToList();
             // A delivered mail stays delivered whatever a later attempt says.
             await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status != DeliveryStatus.Delivered)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, group.Key), cancellationToken);
         }
+        return classified;
     }
+
+    /// <summary>Every refusal or deferral gets its meaning; an acceptance needs none, an error has no reply to read.</summary>
+    private Bounces.Classification? Classify(AttemptResult r) => r switch
+    {
+        { Outcome: AttemptOutcome.Accepted } => null,
+        { ReplyText: { } reply } => classifier.ClassifyReply(reply),
+        { Error: { } error } => classifier.Classify(null, null, error),
+        _ => null,
+    };
 
     public static DeliveryStatus StatusAfter(AttemptOutcome outcome) => outcome switch
     {

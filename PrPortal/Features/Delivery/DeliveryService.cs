@@ -19,7 +19,8 @@ public sealed record SendingIpChoice(int Id, string Address, string? BindAddress
 public sealed record TestSendResult(IReadOnlyList<AttemptView> Attempts, IReadOnlyList<string> Refused);
 
 public sealed record AttemptView(string Recipient, string Provider, string SendingIp, string? BindAddress, string? MxHost,
-    int? ReplyCode, string? ReplyText, string? Error, AttemptOutcome Outcome, DateTime AttemptedAtUtc);
+    int? ReplyCode, string? ReplyText, string? Error, AttemptOutcome Outcome, DateTime AttemptedAtUtc,
+    string? Reason, bool IpBlock, string? BlockList);
 
 /// <summary>
 /// Sends releases through the delivery engine: creates the deliveries, picks the sending IP, sends one
@@ -123,11 +124,12 @@ public sealed class DeliveryService(
             return await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(delivery.Id),
                 [new OutgoingRecipient(recipient.Email, delivery.Id)], SendingRoute.From(ip)), cancellationToken);
         }));
-        var attempts = results.SelectMany(r => r).ToList();
-        await recorder.RecordAsync(attempts, cancellationToken);
+        var recorded = await recorder.RecordAsync(results.SelectMany(r => r).ToList(), cancellationToken);
 
-        return new TestSendResult(attempts.Select(a => new AttemptView(a.Recipient.Address, a.Provider, a.Route.Address,
-            a.Route.Bind.ToString() == a.Route.Address ? null : a.Route.Bind.ToString(), a.MxHost, a.ReplyCode, a.ReplyText, a.Error, a.Outcome, a.AttemptedAtUtc))
+        return new TestSendResult(recorded.Select(x => new AttemptView(x.Result.Recipient.Address, x.Result.Provider, x.Result.Route.Address,
+                x.Result.Route.Bind.ToString() == x.Result.Route.Address ? null : x.Result.Route.Bind.ToString(), x.Result.MxHost,
+                x.Result.ReplyCode, x.Result.ReplyText, x.Result.Error, x.Result.Outcome, x.Result.AttemptedAtUtc,
+                x.Meaning?.Reason, x.Meaning?.IpBlock ?? false, x.Meaning?.List))
             .OrderBy(a => a.Recipient).ToList(), refused);
     }
 

@@ -27,6 +27,7 @@ public sealed partial class DemoWorldSeeder(
     IServiceScopeFactory scopes,
     DemoOptions options,
     TimeProvider clock,
+    Bounces.ReplyClassifier classifier,
     ILogger<DemoWorldSeeder> logger)
 {
     public const string DemoUserDomain = "demo.prportal.local";
@@ -81,7 +82,7 @@ public sealed partial class DemoWorldSeeder(
         var recipients = await InsertRecipientsAsync(connection, scenario, companies, random, cancellationToken);
         var releases = await InsertReleasesAsync(connection, companies, start, now, random, cancellationToken);
         var (deliveries, attempts, failed) = await InsertDeliveriesAsync(
-            connection, scenario, releases, recipients, primaries, blocks, now, random, cancellationToken);
+            connection, scenario, releases, recipients, primaries, blocks, now, random, Meaning, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("ANALYZE;", cancellationToken);
@@ -90,6 +91,21 @@ public sealed partial class DemoWorldSeeder(
             deliveries, attempts, failed, Math.Round(watch.Elapsed.TotalSeconds, 2));
         logger.LogInformation("Demo world seeded: {Counts}", counts);
         return counts;
+    }
+
+    private readonly Dictionary<string, Bounces.Classification> _meanings = [];
+
+    // The same classifier as live attempts, so the demo's reasons are what ingestion would give.
+    private Bounces.Classification Meaning(string reply)
+    {
+        lock (_meanings)
+        {
+            if (!_meanings.TryGetValue(reply, out var meaning))
+            {
+                meaning = _meanings[reply] = classifier.ClassifyReply(reply);
+            }
+            return meaning;
+        }
     }
 
     private int Scaled(int full) => Math.Max(1, (int)Math.Round(full * options.Scale));
@@ -249,6 +265,7 @@ public sealed partial class DemoWorldSeeder(
         List<(string Provider, HashSet<int> Ips, string Reply)> blocks,
         DateTime now,
         Random random,
+        Func<string, Bounces.Classification> meaning,
         CancellationToken cancellationToken)
     {
         using var delivery = connection.CreateCommand();
@@ -262,8 +279,8 @@ public sealed partial class DemoWorldSeeder(
 
         using var attempt = connection.CreateCommand();
         attempt.CommandText = """
-            INSERT INTO DeliveryAttempts (DeliveryId, AttemptedAtUtc, SendingIpId, ProviderId, MxHost, ReplyCode, EnhancedStatus, ReplyText, Reason, IpBlock, Outcome)
-            VALUES ($delivery, $at, $ip, $provider, $mx, $code, $status, $text, $reason, $ipblock, $outcome)
+            INSERT INTO DeliveryAttempts (DeliveryId, AttemptedAtUtc, SendingIpId, ProviderId, MxHost, ReplyCode, EnhancedStatus, ReplyText, Reason, IpBlock, BlockList, Outcome)
+            VALUES ($delivery, $at, $ip, $provider, $mx, $code, $status, $text, $reason, $ipblock, $list, $outcome)
             """;
         var aDelivery = attempt.Parameters.Add("$delivery", SqliteType.Integer);
         var aAt = attempt.Parameters.Add("$at", SqliteType.Text);
@@ -275,12 +292,13 @@ public sealed partial class DemoWorldSeeder(
         var aText = attempt.Parameters.Add("$text", SqliteType.Text);
         var aReason = attempt.Parameters.Add("$reason", SqliteType.Text);
         var aIpBlock = attempt.Parameters.Add("$ipblock", SqliteType.Integer);
+        var aList = attempt.Parameters.Add("$list", SqliteType.Text);
         var aOutcome = attempt.Parameters.Add("$outcome", SqliteType.Integer);
         attempt.Prepare();
 
-        var pending = new List<(DateTime At, (int Code, string Status, string Text) Reply, string? Reason, bool IpBlock, AttemptOutcome Outcome)>();
-        void AddAttempt(DateTime at, (int Code, string Status, string Text) reply, string? reason, bool ipBlock, AttemptOutcome outcome) =>
-            pending.Add((at, reply, reason, ipBlock, outcome));
+        var pending = new List<(DateTime At, (int Code, string Status, string Text) Reply, AttemptOutcome Outcome)>();
+        void AddAttempt(DateTime at, (int Code, string Status, string Text) reply, AttemptOutcome outcome) =>
+            pending.Add((at, reply, outcome));
 
         var networkErrorShare = scenario.BackgroundFailures.GetValueOrDefault("networkerror");
         long deliveryId = 0;
@@ -313,27 +331,27 @@ public sealed partial class DemoWorldSeeder(
                 if (block.Reply is not null)
                 {
                     var text = block.Reply.Replace("{ip}", ip.Address);
-                    AddAttempt(at, (ReplyCode(text), EnhancedStatus(text), text), "blocked", true, AttemptOutcome.Rejected);
+                    AddAttempt(at, (ReplyCode(text), EnhancedStatus(text), text), AttemptOutcome.Rejected);
                     status = DeliveryStatus.Failed;
                 }
                 else if (to.PersonalFailure is "userunknown")
                 {
-                    AddAttempt(at, DemoWorldCatalog.UserUnknown(to.Domain.ProviderId, to.Email), "userunknown", false, AttemptOutcome.Rejected);
+                    AddAttempt(at, DemoWorldCatalog.UserUnknown(to.Domain.ProviderId, to.Email), AttemptOutcome.Rejected);
                     status = DeliveryStatus.Failed;
                 }
                 else if (to.PersonalFailure is "mailboxfull")
                 {
-                    AddAttempt(at, DemoWorldCatalog.MailboxFull(to.Domain.ProviderId), "mailboxfull", false, AttemptOutcome.Rejected);
+                    AddAttempt(at, DemoWorldCatalog.MailboxFull(to.Domain.ProviderId), AttemptOutcome.Rejected);
                     status = DeliveryStatus.Failed;
                 }
                 else
                 {
                     if (random.NextDouble() < networkErrorShare)
                     {
-                        AddAttempt(at, (421, "4.4.2", DemoWorldCatalog.NetworkError), "networkerror", false, AttemptOutcome.Deferred);
+                        AddAttempt(at, (421, "4.4.2", DemoWorldCatalog.NetworkError), AttemptOutcome.Deferred);
                         at = at.AddMinutes(15) > now ? now : at.AddMinutes(15);
                     }
-                    AddAttempt(at, DemoWorldCatalog.Accepted(to.Domain.ProviderId, random), null, false, AttemptOutcome.Accepted);
+                    AddAttempt(at, DemoWorldCatalog.Accepted(to.Domain.ProviderId, random), AttemptOutcome.Accepted);
                     status = DeliveryStatus.Delivered;
                 }
                 if (status == DeliveryStatus.Failed)
@@ -358,8 +376,10 @@ public sealed partial class DemoWorldSeeder(
                     aCode.Value = a.Reply.Code;
                     aStatus.Value = a.Reply.Status;
                     aText.Value = a.Reply.Text;
-                    aReason.Value = (object?)a.Reason ?? DBNull.Value;
-                    aIpBlock.Value = a.IpBlock ? 1 : 0;
+                    var m = a.Outcome == AttemptOutcome.Accepted ? null : meaning(a.Reply.Text);
+                    aReason.Value = (object?)m?.Reason ?? DBNull.Value;
+                    aIpBlock.Value = m?.IpBlock == true ? 1 : 0;
+                    aList.Value = (object?)m?.List ?? DBNull.Value;
                     aOutcome.Value = (int)a.Outcome;
                     await attempt.ExecuteNonQueryAsync(cancellationToken);
                 }
