@@ -16,6 +16,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<SendingIp> SendingIps => Set<SendingIp>();
     public DbSet<MailboxProvider> MailboxProviders => Set<MailboxProvider>();
+    public DbSet<AttemptRollup> AttemptRollups => Set<AttemptRollup>();
+    public DbSet<IngestCheckpoint> IngestCheckpoints => Set<IngestCheckpoint>();
+    public DbSet<IngestRejection> IngestRejections => Set<IngestRejection>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

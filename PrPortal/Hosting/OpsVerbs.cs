@@ -26,6 +26,7 @@ public static class OpsVerbs
         ["seed-demo"] = new(NeedsDatabase: true, SeedDemoAsync),
         ["provider"] = new(NeedsDatabase: false, ProviderVerb.RunAsync),
         ["classify"] = new(NeedsDatabase: false, Features.Bounces.ClassifyVerbs.ClassifyAsync),
+        ["ingest"] = new(NeedsDatabase: true, Features.SendLog.IngestVerb.RunAsync),
         ["classify-dsn"] = new(NeedsDatabase: false, Features.Bounces.ClassifyVerbs.ClassifyDsnAsync),
     };
 

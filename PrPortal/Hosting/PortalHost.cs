@@ -94,6 +94,8 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.AttemptRecorder>();
         services.AddSingleton<Features.Delivery.DeliveryService>();
         services.AddSingleton<Features.Delivery.TrafficGenerator>();
+        services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
+        services.AddSingleton<Features.SendLog.SendLogIngestor>();
 
         services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());

@@ -94,6 +94,28 @@ public static class PortalConfiguration
         return sandbox with { Enabled = sandbox.Enabled ?? demo.Enabled };
     }
 
+    public static Features.SendLog.SendLogOptions ReadSendLog(IConfiguration configuration)
+    {
+        var sendLog = Bind<Features.SendLog.SendLogOptions>(configuration, "SendLog");
+        try
+        {
+            var pattern = new System.Text.RegularExpressions.Regex(sendLog.DeliveryPattern);
+            if (!pattern.GetGroupNames().Contains("delivery"))
+            {
+                throw new StartupException("Configuration key 'SendLog:DeliveryPattern' needs a group named 'delivery'.");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new StartupException($"Configuration key 'SendLog:DeliveryPattern' is not a regular expression: {e.Message}");
+        }
+        if (sendLog.BatchSize is < 1 or > 100_000)
+        {
+            throw new StartupException("Configuration key 'SendLog:BatchSize' must be between 1 and 100000.");
+        }
+        return sendLog;
+    }
+
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
     {

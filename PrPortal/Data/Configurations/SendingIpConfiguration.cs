@@ -11,6 +11,7 @@ public class SendingIpConfiguration : IEntityTypeConfiguration<SendingIp>
         builder.Property(i => i.Address).HasMaxLength(45);
         builder.Property(i => i.HostName).HasMaxLength(253);
         builder.Property(i => i.BindAddress).HasMaxLength(45);
+        builder.Property(i => i.Transport).HasMaxLength(100);
         builder.HasIndex(i => i.Address).IsUnique();
     }
 }

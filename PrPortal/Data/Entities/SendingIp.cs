@@ -18,4 +18,6 @@ public class SendingIp
     /// </summary>
     public string? BindAddress { get; set; }
     public bool Enabled { get; set; } = true;
+    /// <summary>The MTA transport that sends from this IP, as its log names it (Postfix syslog_name, PowerMTA VMTA).</summary>
+    public string? Transport { get; set; }
 }

@@ -12,12 +12,19 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, 
         IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
     {
         var classified = results.Select(r => (Result: r, Meaning: Classify(r))).ToList();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var counts = new Dictionary<SendLog.RollupKey, int>();
+        foreach (var (r, meaning) in classified)
+        {
+            var key = SendLog.RollupKey.For(r.AttemptedAtUtc, r.Route.Address, r.Provider, r.Outcome, meaning?.Reason, meaning?.IpBlock ?? false);
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        await SendLog.RollupWriter.AddAsync(db, counts, cancellationToken);
         var tied = classified.Where(r => r.Result.Recipient.DeliveryId is not null).ToList();
         if (tied.Count == 0)
         {
             return classified;
         }
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
         db.DeliveryAttempts.AddRange(tied.Select(x =>
         {
             var (r, meaning) = x;

@@ -7,6 +7,7 @@ using PrPortal.Data;
 using PrPortal.Data.Entities;
 using PrPortal.Features.Account;
 using PrPortal.Features.Providers;
+using PrPortal.Features.SendLog;
 using PrPortal.Hosting;
 using PrPortal.Sandbox.Scenarios;
 
@@ -56,9 +57,9 @@ public sealed partial class DemoWorldSeeder(
 
         // The pool: 48 primaries and 4 spares from the documentation ranges.
         var ips = Enumerable.Range(0, scenario.Ips.Primary)
-            .Select(i => new SendingIp { Address = $"203.0.113.{10 + i}", Role = SendingIpRole.Primary, HostName = $"mta{i + 1:00}.mail.prportal.example", BindAddress = $"127.0.1.{i + 1}" })
+            .Select(i => new SendingIp { Address = $"203.0.113.{10 + i}", Role = SendingIpRole.Primary, HostName = $"mta{i + 1:00}.mail.prportal.example", BindAddress = $"127.0.1.{i + 1}", Transport = $"postfix-ip{i + 1:00}" })
             .Concat(Enumerable.Range(0, scenario.Ips.Spare)
-                .Select(i => new SendingIp { Address = $"198.51.100.{10 + i}", Role = SendingIpRole.Spare, HostName = $"spare{i + 1:00}.mail.prportal.example", BindAddress = $"127.0.1.{scenario.Ips.Primary + i + 1}" }))
+                .Select(i => new SendingIp { Address = $"198.51.100.{10 + i}", Role = SendingIpRole.Spare, HostName = $"spare{i + 1:00}.mail.prportal.example", BindAddress = $"127.0.1.{scenario.Ips.Primary + i + 1}", Transport = $"postfix-spare{i + 1:00}" }))
             .ToList();
         db.SendingIps.AddRange(ips);
 
@@ -84,6 +85,7 @@ public sealed partial class DemoWorldSeeder(
         var (deliveries, attempts, failed) = await InsertDeliveriesAsync(
             connection, scenario, releases, recipients, primaries, blocks, now, random, Meaning, cancellationToken);
 
+        await RollupWriter.RebuildAsync(db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("ANALYZE;", cancellationToken);
 
@@ -113,6 +115,7 @@ public sealed partial class DemoWorldSeeder(
     private static async Task ClearAsync(PortalDbContext db, CancellationToken cancellationToken)
     {
         await db.Database.ExecuteSqlRawAsync("""
+            DELETE FROM AttemptRollups;
             DELETE FROM DeliveryAttempts;
             DELETE FROM Deliveries;
             DELETE FROM Releases;

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Components.Shared;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using PrPortal.Features.Bounces;
+using PrPortal.Features.Delivery;
+using PrPortal.Features.Providers;
+
+namespace PrPortal.Features.SendLog;
+
+public sealed record IngestResult(long Lines, long Attempts, long RejectedLines, double Seconds, long TiedToDeliveries);
+
+/// <summary>Section "SendLog".</summary>
+public sealed record SendLogOptions
+{
+    /// <summary>Finds the delivery in the envelope sender (VERP) or the Message-ID; group "delivery" is its id.</summary>
+    public string DeliveryPattern { get; init; } = @"(?:bounce\+d|^<?d)(?<delivery>\d+)[.@]";
+    public int BatchSize { get; init; } = 5000;
+}
+
+/// <summary>
+/// Streams a send log into attempts: every record is classified and counted in the hourly rollups;
+/// records that name a known delivery and sending IP also become DeliveryAttempt rows. Rejected lines
+/// are counted and kept with their reason; a file read before is read on from where it stopped.
+/// </summary>
+public sealed class SendLogIngestor(
+    IDbContextFactory<PortalDbContext> factory,
+    ReplyClassifier classifier,
+    SendLogOptions options,
+    TimeProvider clock,
+    ILogger<SendLogIngestor> logger)
+{
+    private const int MaxStoredRejections = 1000;
+    private readonly Regex _delivery = new(options.DeliveryPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+
+    public static readonly string[] Formats = ["postfix", "pmta", "jsonl"];
+
+    public async Task<IngestResult> IngestFileAsync(string format, string path, IReadOnlyDictionary<string, string>? ipMap, int? year, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+        await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+        var source = $"{format}:{full}:{await IdentityAsync(stream, cancellationToken)}";
+        stream.Position = 0;
+        return await IngestAsync(format, stream, source, ipMap, year ?? File.GetLastWriteTimeUtc(full).Year, resume: true, cancellationToken);
+    }
+
+    public async Task<IngestResult> IngestAsync(string format, Stream stream, string source, IReadOnlyDictionary<string, string>? ipMap, int year, bool resume, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var ips = await db.SendingIps.AsNoTracking().ToListAsync(cancellationToken);
+        var ipIds = ips.ToDictionary(i => i.Address, i => i.Id);
+        var transports = ipMap ?? ips.Where(i => i.Transport is not null).ToDictionary(i => i.Transport!, i => i.Address);
+        var parser = Parser(format, transports, year);
+
+        var checkpoint = resume ? await db.IngestCheckpoints.FirstOrDefaultAsync(c => c.Source == source, cancellationToken) : null;
+        var skipThrough = checkpoint?.LinesDone ?? 0;
+
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        long lines = 0, attempts = 0, rejected = 0, tied = 0;
+        var recent = new HashSet<int>();
+        var recentOrder = new Queue<int>();
+        var batch = new List<(SendLogRecord Record, Classification? Meaning, string Provider, long? DeliveryId)>(options.BatchSize);
+        var rejections = new List<IngestRejection>();
+
+        foreach (var outcome in parser.Parse(reader))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lines = Math.Max(lines, outcome.LineNumber);
+            if (outcome.LineNumber <= skipThrough)
+            {
+                continue;
+            }
+            if (outcome.Rejected is { } bad)
+            {
+                rejected++;
+                Keep(rejections, source, bad);
+                continue;
+            }
+            var record = outcome.Record!;
+            // The same attempt twice (a duplicated line, an overlapping shipment) counts once.
+            var fingerprint = HashCode.Combine(record.AtUtc, record.Recipient, record.QueueId, record.Outcome, record.ReplyText ?? record.Error);
+            if (!recent.Add(fingerprint))
+            {
+                rejected++;
+                Keep(rejections, source, RejectedLine.Of(outcome.LineNumber, "duplicate of an earlier line", record.Recipient));
+                continue;
+            }
+            recentOrder.Enqueue(fingerprint);
+            if (recentOrder.Count > 100_000)
+            {
+                recent.Remove(recentOrder.Dequeue());
+            }
+            attempts++;
+            batch.Add((record, Meaning(record), Provider(record), DeliveryIdOf(record)));
+            if (batch.Count >= options.BatchSize)
+            {
+                tied += await FlushAsync(db, batch, ipIds, cancellationToken);
+            }
+        }
+        tied += await FlushAsync(db, batch, ipIds, cancellationToken);
+        lines = Math.Max(lines, parser.LinesRead);
+
+        if (rejections.Count > 0)
+        {
+            db.IngestRejections.AddRange(rejections);
+        }
+        if (resume)
+        {
+            checkpoint ??= db.IngestCheckpoints.Add(new IngestCheckpoint { Source = source }).Entity;
+            checkpoint.LinesDone = Math.Max(checkpoint.LinesDone, lines);
+            checkpoint.UpdatedAtUtc = clock.GetUtcNow().UtcDateTime;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Ingested {Source}: {Lines} lines, {Attempts} attempts, {Rejected} rejected", source, lines, attempts, rejected);
+        return new IngestResult(lines, attempts, rejected, Math.Round(watch.Elapsed.TotalSeconds, 2), tied);
+    }
+
+    public static ISendLogParser Parser(string format, IReadOnlyDictionary<string, string> transports, int year) => format switch
+    {
+        "postfix" => new PostfixLogParser(transports, year, PortalTime.Tokyo),
+        "pmta" => new PowerMtaCsvParser(),
+        "jsonl" => new JsonLinesLogParser(),
+        _ => throw new ArgumentException($"Unknown format '{format}': use {string.Join(", ", Formats)}."),
+    };
+
+    private Classification? Meaning(SendLogRecord record) => record switch
+    {
+        { Outcome: AttemptOutcome.Accepted } => null,
+        { ReplyText: { } reply } => classifier.ClassifyReply(reply),
+        { Error: { } error } => classifier.Classify(record.EnhancedStatus, null, error),
+        _ => null,
+    };
+
+    private static string Provider(SendLogRecord record)
+    {
+        var domain = record.Recipient[(record.Recipient.LastIndexOf('@') + 1)..];
+        return ProviderClassifier.Known(domain)
+            ?? (record.RelayHost is { Length: > 0 } relay ? ProviderClassifier.FromMx([relay]) : ProviderClassifier.Unknown);
+    }
+
+    private long? DeliveryIdOf(SendLogRecord record)
+    {
+        foreach (var value in new[] { record.EnvelopeFrom, record.MessageId })
+        {
+            if (value is not null && _delivery.Match(value) is { Success: true } m && long.TryParse(m.Groups["delivery"].Value, out var id))
+            {
+                return id;
+            }
+        }
+        return null;
+    }
+
+    private async Task<long> FlushAsync(PortalDbContext db,
+        List<(SendLogRecord Record, Classification? Meaning, string Provider, long? DeliveryId)> batch,
+        IReadOnlyDictionary<string, int> ipIds, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var counts = new Dictionary<RollupKey, int>();
+        foreach (var (record, meaning, provider, _) in batch)
+        {
+            var key = RollupKey.For(record.AtUtc, record.SourceIp ?? "unknown", provider, record.Outcome, meaning?.Reason, meaning?.IpBlock ?? false);
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        await RollupWriter.AddAsync(db, counts, cancellationToken);
+
+        // Attempts tied to a delivery we sent, from an IP of our pool, are stored one by one.
+        var wanted = batch.Where(b => b.DeliveryId is not null && b.Record.SourceIp is not null && ipIds.ContainsKey(b.Record.SourceIp)).ToList();
+        var ids = wanted.Select(b => b.DeliveryId!.Value).Distinct().ToList();
+        var existing = ids.Count == 0 ? [] : (await db.Deliveries.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken)).ToHashSet();
+        var rows = wanted.Where(b => existing.Contains(b.DeliveryId!.Value)).Select(b => new DeliveryAttempt
+        {
+            DeliveryId = b.DeliveryId!.Value,
+            AttemptedAtUtc = b.Record.AtUtc,
+            SendingIpId = ipIds[b.Record.SourceIp!],
+            ProviderId = b.Provider,
+            MxHost = b.Record.RelayHost,
+            ReplyCode = b.Record.ReplyCode,
+            EnhancedStatus = b.Record.EnhancedStatus,
+            ReplyText = b.Record.ReplyText,
+            Error = b.Record.Error,
+            Outcome = b.Record.Outcome,
+            Reason = b.Meaning?.Reason,
+            IpBlock = b.Meaning?.IpBlock ?? false,
+            BlockList = b.Meaning?.List,
+        }).ToList();
+        db.DeliveryAttempts.AddRange(rows);
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var group in rows.GroupBy(r => AttemptRecorder.StatusAfter(r.Outcome)))
+        {
+            var groupIds = group.Select(r => r.DeliveryId).ToList();
+            await db.Deliveries.Where(d => groupIds.Contains(d.Id) && d.Status != DeliveryStatus.Delivered)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, group.Key), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        batch.Clear();
+        return rows.Count;
+    }
+
+    private void Keep(List<IngestRejection> rejections, string source, RejectedLine bad)
+    {
+        if (rejections.Count < MaxStoredRejections)
+        {
+            rejections.Add(new IngestRejection
+            {
+                Source = source.Length > 600 ? source[..600] : source,
+                LineNumber = bad.LineNumber,
+                Reason = bad.Reason.Length > 300 ? bad.Reason[..300] : bad.Reason,
+                Excerpt = bad.Excerpt.Length > 300 ? bad.Excerpt[..300] : bad.Excerpt,
+                AtUtc = clock.GetUtcNow().UtcDateTime,
+            });
+        }
+    }
+
+    /// <summary>A file is the same file while its first 4 KiB are the same (rotation writes a new one).</summary>
+    private static async Task<string> IdentityAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var head = new byte[4096];
+        var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        return Convert.ToHexString(SHA256.HashData(head.AsSpan(0, read)))[..16];
+    }
+}
