@@ -44,8 +44,7 @@ public sealed class StartupFaultTests : IDisposable
         var run = await PortalProcess.RunAsync(Environment(), "frobnicate");
 
         Assert.Equal(2, run.ExitCode);
-        var line = Assert.Single(run.Stderr.Trim().Split('
-'));
+        var line = Assert.Single(run.Stderr.Trim().Split('\n'));
         Assert.StartsWith("Unknown verb 'frobnicate'. Verbs: ", line);
         Assert.Contains("seed-demo", line);
         Assert.Contains("ingest", line);
