@@ -1,0 +1,127 @@
+using PrPortal.Data.Entities;
+using PrPortal.Features.Incidents;
+
+namespace PrPortal.Tests.Unit.Incidents;
+
+[Trait("Category", "Unit")]
+public sealed class BlockDetectorTests
+{
+    private static readonly DateTime T0 = new(2025, 11, 29, 17, 0, 0, DateTimeKind.Utc);
+    private const string S3150 = "550 5.7.1 … (S3150)";
+
+    private static Observation Blocked(int minute, string ip, string rcpt, string provider = "microsoft-consumer") =>
+        new(T0.AddMinutes(minute), ip, provider, AttemptOutcome.Rejected, true, rcpt, S3150);
+
+    private static Observation Ok(double minute, string ip, string provider = "microsoft-consumer", string rcpt = "x@outlook.jp") =>
+        new(T0.AddMinutes(minute), ip, provider, AttemptOutcome.Accepted, false, rcpt, "250 2.6.0 Queued");
+
+    [Fact]
+    public void Ip_block_replies_from_three_recipients_in_ten_minutes_flag_the_cell_once()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+
+        var found = new[] { Blocked(0, "203.0.113.10", "a@outlook.jp"), Blocked(3, "203.0.113.10", "b@outlook.jp"),
+                            Blocked(6, "203.0.113.10", "c@outlook.jp"), Blocked(7, "203.0.113.10", "d@outlook.jp") }
+            .SelectMany(detector.Observe).ToList();
+
+        var detection = Assert.Single(found);
+        Assert.Equal(DetectionKind.IpBlock, detection.Kind);
+        Assert.Equal(("203.0.113.10", "microsoft-consumer"), (detection.SourceIp, detection.Provider));
+        Assert.Equal(T0.AddMinutes(6), detection.AtUtc);
+        Assert.Contains("(S3150)", detection.Evidence);
+    }
+
+    [Fact]
+    public void One_recipient_refused_again_and_again_or_refusals_spread_over_hours_are_not_a_block()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+
+        var same = Enumerable.Range(0, 10).SelectMany(i => detector.Observe(Blocked(i, "203.0.113.10", "same@outlook.jp")));
+        var spread = Enumerable.Range(0, 5).SelectMany(i => detector.Observe(Blocked(i * 30, "203.0.113.11", $"r{i}@outlook.jp")));
+
+        Assert.Empty(same.Concat(spread));
+    }
+
+    [Fact]
+    public void A_block_is_per_ip_and_provider_and_recovers_after_acceptances_in_a_row()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+        for (var i = 0; i < 3; i++)
+        {
+            detector.Observe(Blocked(i, "203.0.113.10", $"r{i}@outlook.jp"));
+        }
+
+        Assert.Empty(Enumerable.Range(0, 10).SelectMany(i => detector.Observe(Ok(5 + i, "203.0.113.10", "google", $"g{i}@gmail.com"))));
+        Assert.Equal([("203.0.113.10", "microsoft-consumer")], detector.FlaggedCells);
+        var recovery = Enumerable.Range(0, 5).SelectMany(i => detector.Observe(Ok(20 + i, "203.0.113.10"))).ToList();
+
+        Assert.Equal(DetectionKind.Recovered, Assert.Single(recovery).Kind);
+        Assert.Empty(detector.FlaggedCells);
+    }
+
+    [Fact]
+    public void Acceptance_falling_far_below_the_cells_baseline_and_its_peers_is_a_drop_even_without_block_replies()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+        var found = new List<Detection>();
+        // 40 minutes of normal traffic on two IPs, then one IP's mail is deferred (421) without naming a block.
+        for (var i = 0; i < 400; i++)
+        {
+            var minute = i * 0.1;
+            found.AddRange(detector.Observe(Ok(minute, "203.0.113.10", "yahoo-jp")));
+            found.AddRange(detector.Observe(Ok(minute, "203.0.113.11", "yahoo-jp")));
+        }
+        for (var i = 0; i < 60; i++)
+        {
+            var minute = 40 + i * 0.2;
+            found.AddRange(detector.Observe(new Observation(T0.AddMinutes(minute), "203.0.113.10", "yahoo-jp", AttemptOutcome.Deferred, false, $"d{i}@yahoo.co.jp", "421 4.7.0 try later")));
+            found.AddRange(detector.Observe(Ok(minute, "203.0.113.11", "yahoo-jp")));
+        }
+
+        var drop = Assert.Single(found);
+        Assert.Equal(DetectionKind.AcceptanceDrop, drop.Kind);
+        Assert.Equal("203.0.113.10", drop.SourceIp);
+    }
+
+    [Fact]
+    public void A_quiet_cell_does_not_flap_on_a_few_failures()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+        var found = new List<Detection>();
+        for (var i = 0; i < 60; i++)
+        {
+            found.AddRange(detector.Observe(new Observation(T0.AddMinutes(i * 5), "203.0.113.12", "docomo",
+                i % 3 == 0 ? AttemptOutcome.Rejected : AttemptOutcome.Accepted, false, $"u{i}@docomo.ne.jp", null)));
+        }
+
+        Assert.Empty(found);
+    }
+
+    [Fact]
+    public void Background_failures_alone_raise_nothing()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+        var random = new Random(7);
+        var found = new List<Detection>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var roll = random.NextDouble();
+            var outcome = roll < 0.004 ? AttemptOutcome.Rejected : roll < 0.0055 ? AttemptOutcome.Deferred : AttemptOutcome.Accepted;
+            found.AddRange(detector.Observe(new Observation(T0.AddSeconds(i * 0.5), $"203.0.113.{10 + random.Next(48)}",
+                new[] { "google", "microsoft-consumer", "yahoo-jp" }[random.Next(3)], outcome, false, $"u{random.Next(5000)}@example.jp", null)));
+        }
+
+        Assert.Empty(found);
+    }
+
+    [Fact]
+    public void Silence_after_traffic_is_said_once()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+        detector.Observe(Ok(0, "203.0.113.10"));
+
+        Assert.Empty(detector.Tick(T0.AddMinutes(20)));
+        Assert.Equal(DetectionKind.Silence, Assert.Single(detector.Tick(T0.AddMinutes(31))).Kind);
+        Assert.Empty(detector.Tick(T0.AddMinutes(45)));
+    }
+}

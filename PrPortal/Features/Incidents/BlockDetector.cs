@@ -1,0 +1,162 @@
+using PrPortal.Data.Entities;
+
+namespace PrPortal.Features.Incidents;
+
+/// <summary>One attempt as the detector sees it: which IP, which provider, how it went.</summary>
+public sealed record Observation(DateTime AtUtc, string SourceIp, string Provider, AttemptOutcome Outcome, bool IpBlock, string? Recipient, string? Reply);
+
+public enum DetectionKind
+{
+    IpBlock,
+    AcceptanceDrop,
+    Recovered,
+    Silence,
+}
+
+/// <summary>Something the detector concluded about a cell (sending IP × provider), with its evidence.</summary>
+public sealed record Detection(DateTime AtUtc, DetectionKind Kind, string SourceIp, string Provider, string Evidence);
+
+/// <summary>Section "Detection".</summary>
+public sealed record DetectorOptions
+{
+    /// <summary>IP-block replies from this many distinct recipients within <see cref="BlockWindow"/> mean a block.</summary>
+    public int MinBlockRecipients { get; init; } = 3;
+    public TimeSpan BlockWindow { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>A cell's acceptance is judged over this window, and only with at least <see cref="MinVolume"/> attempts.</summary>
+    public TimeSpan RateWindow { get; init; } = TimeSpan.FromMinutes(15);
+    public int MinVolume { get; init; } = 20;
+    /// <summary>A drop: below this share of the cell's own baseline and of the provider's other IPs.</summary>
+    public double DropFactor { get; init; } = 0.5;
+    /// <summary>A blocked cell is recovered after this many acceptances in a row.</summary>
+    public int RecoveryAcceptances { get; init; } = 5;
+    /// <summary>No attempts at all for this long, while mail was flowing before, is silence.</summary>
+    public TimeSpan Silence { get; init; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>
+/// Watches attempts per sending IP × provider and says when a cell is blocked (IP-block replies from
+/// several recipients in a short window), when its acceptance falls far below its own baseline and
+/// its provider's other IPs (with minimum volumes, so a quiet cell does not flap), when it recovered,
+/// and when the logs fall silent. Pure: fed attempts in time order, no clock or I/O of its own.
+/// </summary>
+public sealed class BlockDetector(DetectorOptions options)
+{
+    private readonly Dictionary<(string Ip, string Provider), Cell> _cells = [];
+    private DateTime? _lastSeen;
+    private DateTime? _silenceReported;
+
+    private sealed class Cell
+    {
+        public Queue<(DateTime At, string Recipient)> Blocks { get; } = new();
+        public Queue<(DateTime At, bool Accepted)> Window { get; } = new();
+        public double? Baseline { get; set; }
+        public DateTime BaselineFrom { get; set; }
+        public bool Flagged { get; set; }
+        public int AcceptedInARow { get; set; }
+    }
+
+    public IReadOnlyCollection<(string SourceIp, string Provider)> FlaggedCells =>
+        _cells.Where(c => c.Value.Flagged).Select(c => c.Key).ToList();
+
+    public IReadOnlyList<Detection> Observe(Observation o)
+    {
+        var found = new List<Detection>();
+        _lastSeen = _lastSeen is { } last && last > o.AtUtc ? last : o.AtUtc;
+        _silenceReported = null;
+        var key = (o.SourceIp, o.Provider);
+        if (!_cells.TryGetValue(key, out var cell))
+        {
+            _cells[key] = cell = new Cell { BaselineFrom = o.AtUtc };
+        }
+
+        var accepted = o.Outcome == AttemptOutcome.Accepted;
+        cell.Window.Enqueue((o.AtUtc, accepted));
+        while (cell.Window.TryPeek(out var oldest) && oldest.At < o.AtUtc - options.RateWindow)
+        {
+            cell.Window.Dequeue();
+        }
+
+        if (o.IpBlock)
+        {
+            cell.AcceptedInARow = 0;
+            cell.Blocks.Enqueue((o.AtUtc, o.Recipient ?? Guid.NewGuid().ToString()));
+            while (cell.Blocks.TryPeek(out var oldest) && oldest.At < o.AtUtc - options.BlockWindow)
+            {
+                cell.Blocks.Dequeue();
+            }
+            var recipients = cell.Blocks.Select(b => b.Recipient).Distinct().Count();
+            if (!cell.Flagged && recipients >= options.MinBlockRecipients)
+            {
+                cell.Flagged = true;
+                found.Add(new Detection(o.AtUtc, DetectionKind.IpBlock, o.SourceIp, o.Provider,
+                    $"{recipients} recipients refused in {options.BlockWindow.TotalMinutes:0} min: {o.Reply}"));
+            }
+        }
+        else if (accepted)
+        {
+            cell.AcceptedInARow++;
+            if (cell.Flagged && cell.AcceptedInARow >= options.RecoveryAcceptances)
+            {
+                cell.Flagged = false;
+                cell.Blocks.Clear();
+                found.Add(new Detection(o.AtUtc, DetectionKind.Recovered, o.SourceIp, o.Provider,
+                    $"{cell.AcceptedInARow} acceptances in a row"));
+            }
+        }
+        else
+        {
+            cell.AcceptedInARow = 0;
+        }
+
+        if (!cell.Flagged && CheckDrop(key, cell, o.AtUtc) is { } drop)
+        {
+            cell.Flagged = true;
+            found.Add(drop);
+        }
+        UpdateBaseline(cell, o.AtUtc);
+        return found;
+    }
+
+    /// <summary>Silence: nothing seen for the configured time after mail was flowing. Said once until mail flows again.</summary>
+    public IReadOnlyList<Detection> Tick(DateTime nowUtc)
+    {
+        if (_lastSeen is { } last && nowUtc - last >= options.Silence && _silenceReported is null)
+        {
+            _silenceReported = nowUtc;
+            return [new Detection(nowUtc, DetectionKind.Silence, "*", "*", $"no attempts recorded since {last:u}")];
+        }
+        return [];
+    }
+
+    private Detection? CheckDrop((string Ip, string Provider) key, Cell cell, DateTime at)
+    {
+        var volume = cell.Window.Count;
+        if (volume < options.MinVolume || cell.Baseline is not { } baseline)
+        {
+            return null;
+        }
+        var rate = cell.Window.Count(w => w.Accepted) / (double)volume;
+        var peers = _cells.Where(c => c.Key.Provider == key.Provider && c.Key.Ip != key.Ip && c.Value.Window.Count >= options.MinVolume)
+            .Select(c => c.Value.Window.Count(w => w.Accepted) / (double)c.Value.Window.Count).ToList();
+        var peerRate = peers.Count > 0 ? peers.Average() : (double?)null;
+        // Far below its own past, and (where peers exist) far below the same provider's other IPs.
+        if (rate < baseline * options.DropFactor && (peerRate is null || rate < peerRate * options.DropFactor))
+        {
+            return new Detection(at, DetectionKind.AcceptanceDrop, key.Ip, key.Provider,
+                $"acceptance {rate:P0} over the last {volume} attempts, baseline {baseline:P0}{(peerRate is { } p ? $", other IPs {p:P0}" : "")}");
+        }
+        return null;
+    }
+
+    // The baseline moves slowly with windows that were not flagged, so a block does not become normal.
+    private void UpdateBaseline(Cell cell, DateTime at)
+    {
+        if (cell.Flagged || cell.Window.Count < options.MinVolume || at - cell.BaselineFrom < options.RateWindow)
+        {
+            return;
+        }
+        var rate = cell.Window.Count(w => w.Accepted) / (double)cell.Window.Count;
+        cell.Baseline = cell.Baseline is { } b ? b * 0.8 + rate * 0.2 : rate;
+        cell.BaselineFrom = at;
+    }
+}
