@@ -19,6 +19,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<AttemptRollup> AttemptRollups => Set<AttemptRollup>();
     public DbSet<IngestCheckpoint> IngestCheckpoints => Set<IngestCheckpoint>();
     public DbSet<IngestRejection> IngestRejections => Set<IngestRejection>();
+    public DbSet<Incident> Incidents => Set<Incident>();
+    public DbSet<IncidentCell> IncidentCells => Set<IncidentCell>();
+    public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

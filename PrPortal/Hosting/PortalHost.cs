@@ -96,6 +96,10 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.TrafficGenerator>();
         services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
         services.AddSingleton<Features.SendLog.SendLogIngestor>();
+        services.AddSingleton(PortalConfiguration.ReadDetection(configuration));
+        services.AddSingleton<Features.Incidents.IncidentService>();
+        services.AddSingleton<Features.Incidents.DetectionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Features.Incidents.DetectionService>());
 
         services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());

@@ -116,6 +116,33 @@ public static class PortalConfiguration
         return sendLog;
     }
 
+    public static Features.Incidents.DetectorOptions ReadDetection(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Detection");
+        var defaults = new Features.Incidents.DetectorOptions();
+        int Int(string key, int fallback, int min)
+        {
+            var raw = section[key];
+            if (raw is null)
+            {
+                return fallback;
+            }
+            return int.TryParse(raw, out var value) && value >= min
+                ? value
+                : throw new StartupException($"Configuration key 'Detection:{key}' must be a whole number of at least {min}, got '{raw}'.");
+        }
+        return defaults with
+        {
+            MinBlockRecipients = Int("MinBlockRecipients", defaults.MinBlockRecipients, 1),
+            BlockWindow = TimeSpan.FromMinutes(Int("BlockWindowMinutes", (int)defaults.BlockWindow.TotalMinutes, 1)),
+            RateWindow = TimeSpan.FromMinutes(Int("RateWindowMinutes", (int)defaults.RateWindow.TotalMinutes, 1)),
+            MinVolume = Int("MinVolume", defaults.MinVolume, 1),
+            RecoveryAcceptances = Int("RecoveryAcceptances", defaults.RecoveryAcceptances, 1),
+            Silence = TimeSpan.FromMinutes(Int("SilenceMinutes", (int)defaults.Silence.TotalMinutes, 1)),
+            SilenceMinVolume = Int("SilenceMinVolume", defaults.SilenceMinVolume, 1),
+        };
+    }
+
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
     {

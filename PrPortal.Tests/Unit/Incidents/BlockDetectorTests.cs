@@ -115,13 +115,19 @@ public sealed class BlockDetectorTests
     }
 
     [Fact]
-    public void Silence_after_traffic_is_said_once()
+    public void Silence_after_traffic_is_said_once_and_not_after_a_trickle()
     {
         var detector = new BlockDetector(new DetectorOptions());
-        detector.Observe(Ok(0, "203.0.113.10"));
+        var trickle = new BlockDetector(new DetectorOptions());
+        trickle.Observe(Ok(0, "203.0.113.10"));
+        for (var i = 0; i < 200; i++)
+        {
+            detector.Observe(Ok(i * 0.01, "203.0.113.10"));
+        }
 
+        Assert.Empty(trickle.Tick(T0.AddMinutes(40)));
         Assert.Empty(detector.Tick(T0.AddMinutes(20)));
-        Assert.Equal(DetectionKind.Silence, Assert.Single(detector.Tick(T0.AddMinutes(31))).Kind);
+        Assert.Equal(DetectionKind.Silence, Assert.Single(detector.Tick(T0.AddMinutes(33))).Kind);
         Assert.Empty(detector.Tick(T0.AddMinutes(45)));
     }
 }

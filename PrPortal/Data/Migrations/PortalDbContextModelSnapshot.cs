@@ -308,6 +308,115 @@ namespace PrPortal.Data.Migrations
                     b.ToTable("DeliveryAttempts");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.Incident", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastEventAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("OpenedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ResolvedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "OpenedAtUtc");
+
+                    b.ToTable("Incidents");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.IncidentCell", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("DetectedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProviderId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RecoveredAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SampleReply")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceIp")
+                        .IsRequired()
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "SourceIp", "ProviderId")
+                        .IsUnique();
+
+                    b.ToTable("IncidentCells");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.IncidentEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("AtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProviderId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceIp")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "AtUtc");
+
+                    b.ToTable("IncidentEvents");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.IngestCheckpoint", b =>
                 {
                     b.Property<int>("Id")
@@ -774,6 +883,24 @@ namespace PrPortal.Data.Migrations
                     b.Navigation("SendingIp");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.IncidentCell", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.Incident", null)
+                        .WithMany("Cells")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.IncidentEvent", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.Incident", null)
+                        .WithMany("Events")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.Recipient", b =>
                 {
                     b.HasOne("PrPortal.Data.Entities.Company", "Company")
@@ -802,6 +929,13 @@ namespace PrPortal.Data.Migrations
             modelBuilder.Entity("PrPortal.Data.Entities.Delivery", b =>
                 {
                     b.Navigation("Attempts");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.Incident", b =>
+                {
+                    b.Navigation("Cells");
+
+                    b.Navigation("Events");
                 });
 #pragma warning restore 612, 618
         }

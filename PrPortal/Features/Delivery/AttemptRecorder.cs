@@ -5,7 +5,7 @@ using PrPortal.Data.Entities;
 namespace PrPortal.Features.Delivery;
 
 /// <summary>Turns attempt results into DeliveryAttempt rows and moves each delivery to its new status.</summary>
-public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, Bounces.ReplyClassifier classifier)
+public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, Bounces.ReplyClassifier classifier, Incidents.DetectionService detection)
 {
     /// <summary>Stores the attempts tied to deliveries and returns every result with its meaning.</summary>
     public async Task<IReadOnlyList<(AttemptResult Result, Bounces.Classification? Meaning)>> RecordAsync(
@@ -20,6 +20,8 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, 
             counts[key] = counts.GetValueOrDefault(key) + 1;
         }
         await SendLog.RollupWriter.AddAsync(db, counts, cancellationToken);
+        await detection.ObserveAsync(classified.Select(x => new Incidents.Observation(x.Result.AttemptedAtUtc, x.Result.Route.Address,
+            x.Result.Provider, x.Result.Outcome, x.Meaning?.IpBlock ?? false, x.Result.Recipient.Address, x.Result.ReplyText ?? x.Result.Error)), cancellationToken);
         var tied = classified.Where(r => r.Result.Recipient.DeliveryId is not null).ToList();
         if (tied.Count == 0)
         {

@@ -31,6 +31,8 @@ public sealed record DetectorOptions
     public int RecoveryAcceptances { get; init; } = 5;
     /// <summary>No attempts at all for this long, while mail was flowing before, is silence.</summary>
     public TimeSpan Silence { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>Sending is "expected" when at least this many attempts were seen in the hour before the silence.</summary>
+    public int SilenceMinVolume { get; init; } = 100;
 }
 
 /// <summary>
@@ -44,6 +46,7 @@ public sealed class BlockDetector(DetectorOptions options)
     private readonly Dictionary<(string Ip, string Provider), Cell> _cells = [];
     private DateTime? _lastSeen;
     private DateTime? _silenceReported;
+    private readonly Queue<DateTime> _lastHour = new();
 
     private sealed class Cell
     {
@@ -63,6 +66,11 @@ public sealed class BlockDetector(DetectorOptions options)
         var found = new List<Detection>();
         _lastSeen = _lastSeen is { } last && last > o.AtUtc ? last : o.AtUtc;
         _silenceReported = null;
+        _lastHour.Enqueue(o.AtUtc);
+        while (_lastHour.TryPeek(out var old) && old < _lastSeen.Value.AddHours(-1))
+        {
+            _lastHour.Dequeue();
+        }
         var key = (o.SourceIp, o.Provider);
         if (!_cells.TryGetValue(key, out var cell))
         {
@@ -120,7 +128,7 @@ public sealed class BlockDetector(DetectorOptions options)
     /// <summary>Silence: nothing seen for the configured time after mail was flowing. Said once until mail flows again.</summary>
     public IReadOnlyList<Detection> Tick(DateTime nowUtc)
     {
-        if (_lastSeen is { } last && nowUtc - last >= options.Silence && _silenceReported is null)
+        if (_lastSeen is { } last && nowUtc - last >= options.Silence && _silenceReported is null && _lastHour.Count >= options.SilenceMinVolume)
         {
             _silenceReported = nowUtc;
             return [new Detection(nowUtc, DetectionKind.Silence, "*", "*", $"no attempts recorded since {last:u}")];

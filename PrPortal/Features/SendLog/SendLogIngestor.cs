@@ -31,6 +31,7 @@ public sealed class SendLogIngestor(
     IDbContextFactory<PortalDbContext> factory,
     ReplyClassifier classifier,
     SendLogOptions options,
+    Incidents.DetectionService detection,
     TimeProvider clock,
     ILogger<SendLogIngestor> logger)
 {
@@ -202,6 +203,9 @@ public sealed class SendLogIngestor(
         }
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
+        // Detection writes incidents on its own connection: only after this batch's write lock is released.
+        await detection.ObserveAsync(batch.Where(b => b.Record.SourceIp is not null).Select(b => new Incidents.Observation(b.Record.AtUtc,
+            b.Record.SourceIp!, b.Provider, b.Record.Outcome, b.Meaning?.IpBlock ?? false, b.Record.Recipient, b.Record.ReplyText ?? b.Record.Error)).ToList(), cancellationToken);
         batch.Clear();
         return rows.Count;
     }

@@ -1,0 +1,136 @@
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using PrPortal.Features.Providers;
+
+namespace PrPortal.Features.Incidents;
+
+public sealed record IncidentRow(int Id, string Title, IncidentStatus Status, DateTime OpenedAtUtc, DateTime LastEventAtUtc,
+    DateTime? ResolvedAtUtc, int Ips, IReadOnlyList<string> Providers);
+
+public sealed record IncidentDetail(Incident Incident, IReadOnlyList<IncidentCell> Cells, IReadOnlyList<IncidentEvent> Events);
+
+/// <summary>
+/// Turns detections into incidents: a block opens one, related blocks (same provider, or the same IP
+/// at another provider) join the open one, recoveries close cells, and the incident resolves when every
+/// cell has recovered. Every step is an event on the incident's timeline.
+/// </summary>
+public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
+{
+    public async Task ApplyAsync(IReadOnlyList<Detection> detections, CancellationToken cancellationToken)
+    {
+        if (detections.Count == 0)
+        {
+            return;
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var open = await db.Incidents.Include(i => i.Cells).Where(i => i.Status == IncidentStatus.Open).ToListAsync(cancellationToken);
+        foreach (var d in detections.OrderBy(d => d.AtUtc))
+        {
+            switch (d.Kind)
+            {
+                case DetectionKind.IpBlock or DetectionKind.AcceptanceDrop:
+                    var related = open.Where(i => i.Cells.Any(c => c.ProviderId == d.Provider || c.SourceIp == d.SourceIp)).OrderBy(i => i.OpenedAtUtc).ToList();
+                    var incident = related.FirstOrDefault();
+                    // A detection that ties two open incidents together (same IP at two providers) makes them one.
+                    foreach (var other in related.Skip(1))
+                    {
+                        incident!.Cells.AddRange(other.Cells.Where(c => !incident.Cells.Any(k => k.SourceIp == c.SourceIp && k.ProviderId == c.ProviderId))
+                            .Select(c => new IncidentCell { SourceIp = c.SourceIp, ProviderId = c.ProviderId, Kind = c.Kind, DetectedAtUtc = c.DetectedAtUtc, RecoveredAtUtc = c.RecoveredAtUtc, SampleReply = c.SampleReply }));
+                        incident.Events.Add(Event(d, "merged", $"Incident #{other.Id} ({other.Title}) merged into this one: {d.SourceIp} is blocked by both."));
+                        incident.Title = incident.Cells.Select(c => c.ProviderId).Distinct().Count() > 1
+                            ? $"{string.Join(" / ", incident.Cells.Select(c => MailboxProviderCatalog.DisplayName(c.ProviderId)).Distinct())}: IP block"
+                            : incident.Title;
+                        other.Status = IncidentStatus.Resolved;
+                        other.ResolvedAtUtc = d.AtUtc;
+                        other.Events.Add(Event(d, "merged", $"Merged into incident #{incident.Id}."));
+                        other.Title += $" → #{incident.Id}";
+                        open.Remove(other);
+                    }
+                    if (incident is null)
+                    {
+                        incident = new Incident
+                        {
+                            Title = $"{MailboxProviderCatalog.DisplayName(d.Provider)}: {(d.Kind == DetectionKind.IpBlock ? "IP block" : "acceptance drop")}",
+                            OpenedAtUtc = d.AtUtc,
+                            LastEventAtUtc = d.AtUtc,
+                        };
+                        db.Incidents.Add(incident);
+                        open.Add(incident);
+                        incident.Events.Add(Event(d, "opened", $"Incident opened: {d.SourceIp} × {d.Provider}. {d.Evidence}"));
+                        await db.SaveChangesAsync(cancellationToken); // its number is named in later events
+                    }
+                    else
+                    {
+                        incident.Events.Add(Event(d, "extended", $"{d.SourceIp} × {d.Provider} joins: {d.Evidence}"));
+                    }
+                    var cell = incident.Cells.FirstOrDefault(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider);
+                    if (cell is null)
+                    {
+                        incident.Cells.Add(new IncidentCell { SourceIp = d.SourceIp, ProviderId = d.Provider, Kind = d.Kind.ToString(), DetectedAtUtc = d.AtUtc, SampleReply = Trim(d.Evidence) });
+                    }
+                    else
+                    {
+                        cell.RecoveredAtUtc = null; // blocked again
+                    }
+                    incident.LastEventAtUtc = d.AtUtc;
+                    break;
+                case DetectionKind.Recovered:
+                    foreach (var owner in open.Where(i => i.Cells.Any(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider && c.RecoveredAtUtc is null)))
+                    {
+                        owner.Cells.First(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider).RecoveredAtUtc = d.AtUtc;
+                        owner.Events.Add(Event(d, "recovered", $"{d.SourceIp} × {d.Provider} recovered: {d.Evidence}"));
+                        owner.LastEventAtUtc = d.AtUtc;
+                        if (owner.Cells.All(c => c.RecoveredAtUtc is not null))
+                        {
+                            owner.Status = IncidentStatus.Resolved;
+                            owner.ResolvedAtUtc = d.AtUtc;
+                            owner.Events.Add(Event(d, "resolved", "Every cell recovered: incident resolved."));
+                        }
+                    }
+                    open.RemoveAll(i => i.Status == IncidentStatus.Resolved);
+                    break;
+                case DetectionKind.Silence:
+                    var silence = new Incident { Title = "Send logs silent", OpenedAtUtc = d.AtUtc, LastEventAtUtc = d.AtUtc };
+                    silence.Events.Add(Event(d, "silence", d.Evidence));
+                    silence.Cells.Add(new IncidentCell { SourceIp = "*", ProviderId = "*", Kind = "Silence", DetectedAtUtc = d.AtUtc });
+                    db.Incidents.Add(silence);
+                    break;
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<IncidentRow>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var incidents = await db.Incidents.AsNoTracking().Include(i => i.Cells)
+            .OrderBy(i => i.Status).ThenByDescending(i => i.OpenedAtUtc).Take(500).ToListAsync(cancellationToken);
+        return incidents.Select(i => new IncidentRow(i.Id, i.Title, i.Status, i.OpenedAtUtc, i.LastEventAtUtc, i.ResolvedAtUtc,
+            i.Cells.Select(c => c.SourceIp).Distinct().Count(), i.Cells.Select(c => c.ProviderId).Distinct().Order().ToList())).ToList();
+    }
+
+    public async Task<IncidentDetail?> GetAsync(int id, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var incident = await db.Incidents.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (incident is null)
+        {
+            return null;
+        }
+        var cells = await db.IncidentCells.AsNoTracking().Where(c => c.IncidentId == id).OrderBy(c => c.ProviderId).ThenBy(c => c.SourceIp).ToListAsync(cancellationToken);
+        var events = await db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == id).OrderBy(e => e.AtUtc).ThenBy(e => e.Id).Take(2000).ToListAsync(cancellationToken);
+        return new IncidentDetail(incident, cells, events);
+    }
+
+    private static IncidentEvent Event(Detection d, string kind, string message) => new()
+    {
+        AtUtc = d.AtUtc,
+        Kind = kind,
+        SourceIp = d.SourceIp,
+        ProviderId = d.Provider,
+        Message = Trim(message)!,
+    };
+
+    private static string? Trim(string? text) => text is { Length: > 2000 } ? text[..2000] : text;
+}
