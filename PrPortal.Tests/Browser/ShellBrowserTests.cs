@@ -18,9 +18,9 @@ public sealed class ShellBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         await Assertions.Expect(page.Locator("text=配信到達性の監視と復旧")).ToBeVisibleAsync();
         await BrowserPortal.ScreenshotAsync(page, "01-login-ja");
 
-        await SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         await page.WaitForURLAsync("**/admin/users");
-        await WaitForCircuitAsync(page);
+        await BrowserPortal.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("#users-table")).ToContainTextAsync(PortalFactory.AdminEmail);
 
         // Add an account manager through the dialog.
@@ -46,7 +46,7 @@ public sealed class ShellBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         await BrowserPortal.ScreenshotAsync(page, "04-overview-ja");
 
         // Switch to English; the shell and the page speak English.
-        await WaitForCircuitAsync(page);
+        await BrowserPortal.WaitForCircuitAsync(page);
         await page.ClickAsync("#language-menu button");
         await page.ClickAsync("text=English");
         await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Overview");
@@ -57,7 +57,7 @@ public sealed class ShellBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         // Sign out, then sign in as the new account manager.
         await page.ClickAsync("#logout-form button");
         await page.WaitForURLAsync("**/account/login");
-        await SignInAsync(page, "tanaka@test.prportal.local", "Tanaka-Pass-123!");
+        await BrowserPortal.SignInAsync(page, "tanaka@test.prportal.local", "Tanaka-Pass-123!");
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
         await Assertions.Expect(page.Locator("#signed-in-user")).ToHaveTextAsync("tanaka@test.prportal.local");
         await Assertions.Expect(page.Locator("#nav-menu")).Not.ToContainTextAsync("ユーザー管理");
@@ -74,18 +74,8 @@ public sealed class ShellBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync("/");
-        await SignInAsync(page, PortalFactory.AdminEmail, "not-the-password");
+        await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, "not-the-password");
 
         await Assertions.Expect(page.Locator("#login-error")).ToHaveTextAsync("メールアドレスまたはパスワードが正しくありません。");
     }
-
-    private static async Task SignInAsync(IPage page, string email, string password)
-    {
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("#login-form button[type=submit]");
-    }
-
-    private static Task WaitForCircuitAsync(IPage page) =>
-        page.Locator("#circuit-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
 }

@@ -12,14 +12,12 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
     {
         var page = await browser.NewPageAsync();
         await page.GotoAsync("/delivery/test");
-        await page.FillAsync("#email", PortalFactory.AdminEmail);
-        await page.FillAsync("#password", PortalFactory.AdminPassword);
-        await page.ClickAsync("#login-form button[type=submit]");
+        await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         await page.WaitForURLAsync("**/delivery/test");
-        await page.Locator("#circuit-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await BrowserPortal.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("#sandbox-status")).ToContainTextAsync("サンドボックス稼働中");
 
-        await page.FillAsync("textarea#test-recipients", "tanaka@outlook.jp\nyuki@gmail.com");
+        await page.FillAsync("textarea#test-recipients", "tanaka@outlook.jp\nsato@outlook.jp\nito@outlook.jp\nyuki@gmail.com");
         await page.Locator(".mud-input-control.mud-select", new() { Has = page.Locator("#test-ip") }).ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "203.0.113.10 (127.0.1.1)" }).ClickAsync();
         await page.ClickAsync("#test-send");
@@ -35,5 +33,15 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await page.ClickAsync("#traffic-start");
         await Assertions.Expect(page.Locator("#traffic-counts")).ToContainTextAsync("送信済み 60 / 60", new() { Timeout = 30_000 });
         await BrowserPortal.ScreenshotAsync(page, "08-traffic-ja");
+
+        // Three Outlook.com recipients refused with S3150 from one IP: the incident is open already.
+        await page.ClickAsync("#nav-menu >> text=インシデント");
+        var row = page.Locator("#incidents-table tr", new() { HasText = "203.0.113.10" }).Or(page.Locator("#incidents-table tr", new() { HasText = "Microsoft" })).First;
+        await Assertions.Expect(row).ToContainTextAsync("対応中");
+        await BrowserPortal.ScreenshotAsync(page, "09-incidents-ja");
+        await row.Locator("a").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#incident-cells")).ToContainTextAsync("203.0.113.10");
+        await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("(S3150)");
+        await BrowserPortal.ScreenshotAsync(page, "10-incident-detail-ja");
     }
 }

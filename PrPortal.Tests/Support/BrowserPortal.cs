@@ -50,6 +50,18 @@ public sealed class BrowserPortal : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>Fills the login form and submits it, as a user does.</summary>
+    public static async Task SignInAsync(IPage page, string email, string password)
+    {
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login-form button[type=submit]");
+    }
+
+    /// <summary>Waits until the page's live connection is up, so clicks reach the server.</summary>
+    public static Task WaitForCircuitAsync(IPage page) =>
+        page.Locator("#circuit-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 

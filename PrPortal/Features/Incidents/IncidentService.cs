@@ -6,7 +6,7 @@ using PrPortal.Features.Providers;
 namespace PrPortal.Features.Incidents;
 
 public sealed record IncidentRow(int Id, string Title, IncidentStatus Status, DateTime OpenedAtUtc, DateTime LastEventAtUtc,
-    DateTime? ResolvedAtUtc, int Ips, IReadOnlyList<string> Providers);
+    DateTime? ResolvedAtUtc, int Ips, IReadOnlyList<string> Providers, IReadOnlyList<string> Kinds);
 
 public sealed record IncidentDetail(Incident Incident, IReadOnlyList<IncidentCell> Cells, IReadOnlyList<IncidentEvent> Events);
 
@@ -107,7 +107,8 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
         var incidents = await db.Incidents.AsNoTracking().Include(i => i.Cells)
             .OrderBy(i => i.Status).ThenByDescending(i => i.OpenedAtUtc).Take(500).ToListAsync(cancellationToken);
         return incidents.Select(i => new IncidentRow(i.Id, i.Title, i.Status, i.OpenedAtUtc, i.LastEventAtUtc, i.ResolvedAtUtc,
-            i.Cells.Select(c => c.SourceIp).Distinct().Count(), i.Cells.Select(c => c.ProviderId).Distinct().Order().ToList())).ToList();
+            i.Cells.Select(c => c.SourceIp).Distinct().Count(), i.Cells.Select(c => c.ProviderId).Distinct().Order().ToList(),
+            i.Cells.Select(c => c.Kind).Distinct().Order().ToList())).ToList();
     }
 
     public async Task<IncidentDetail?> GetAsync(int id, CancellationToken cancellationToken)
@@ -121,6 +122,18 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
         var cells = await db.IncidentCells.AsNoTracking().Where(c => c.IncidentId == id).OrderBy(c => c.ProviderId).ThenBy(c => c.SourceIp).ToListAsync(cancellationToken);
         var events = await db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == id).OrderBy(e => e.AtUtc).ThenBy(e => e.Id).Take(2000).ToListAsync(cancellationToken);
         return new IncidentDetail(incident, cells, events);
+    }
+
+    /// <summary>The title in the reader's language: the providers and what happened to them.</summary>
+    public static string LocalTitle(IEnumerable<string> providers, IEnumerable<string> kinds, Func<string, string> localize)
+    {
+        var kindList = kinds.ToList();
+        if (kindList.Contains(nameof(DetectionKind.Silence)))
+        {
+            return localize("Incidents.Kind.Silence");
+        }
+        var what = kindList.Contains(nameof(DetectionKind.IpBlock)) ? localize("Incidents.Kind.IpBlock") : localize("Incidents.Kind.AcceptanceDrop");
+        return $"{string.Join(" / ", providers.Where(p => p != "*").Select(MailboxProviderCatalog.DisplayName))}: {what}";
     }
 
     private static IncidentEvent Event(Detection d, string kind, string message) => new()
