@@ -4,11 +4,12 @@ using PrPortal.Bench;
 return args.FirstOrDefault() switch
 {
     "delivery" => await DeliveryBenchmark.RunAsync(args[1..]),
+    "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run --project PrPortal.Bench -c Release -- delivery [--messages N] [--runs N]");
+    Console.Error.WriteLine("usage: dotnet run --project PrPortal.Bench -c Release -- delivery [--messages N] [--runs N] | ingest [LINES]");
     return 2;
 }

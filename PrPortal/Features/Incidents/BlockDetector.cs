@@ -44,14 +44,19 @@ public sealed record DetectorOptions
 public sealed class BlockDetector(DetectorOptions options)
 {
     private readonly Dictionary<(string Ip, string Provider), Cell> _cells = [];
+    private readonly Dictionary<string, List<Cell>> _byProvider = [];
     private DateTime? _lastSeen;
     private DateTime? _silenceReported;
     private readonly Queue<DateTime> _lastHour = new();
 
-    private sealed class Cell
+    private sealed class Cell(string ip)
     {
+        public string Ip { get; } = ip;
         public Queue<(DateTime At, string Recipient)> Blocks { get; } = new();
         public Queue<(DateTime At, bool Accepted)> Window { get; } = new();
+        /// <summary>Acceptances inside <see cref="Window"/>, kept as it moves so a rate costs nothing.</summary>
+        public int WindowAccepted { get; set; }
+        public double Rate => Window.Count == 0 ? 1 : WindowAccepted / (double)Window.Count;
         public double? Baseline { get; set; }
         public DateTime BaselineFrom { get; set; }
         public bool Flagged { get; set; }
@@ -74,14 +79,21 @@ public sealed class BlockDetector(DetectorOptions options)
         var key = (o.SourceIp, o.Provider);
         if (!_cells.TryGetValue(key, out var cell))
         {
-            _cells[key] = cell = new Cell { BaselineFrom = o.AtUtc };
+            _cells[key] = cell = new Cell(o.SourceIp) { BaselineFrom = o.AtUtc };
+            if (!_byProvider.TryGetValue(o.Provider, out var peers))
+            {
+                _byProvider[o.Provider] = peers = [];
+            }
+            peers.Add(cell);
         }
 
         var accepted = o.Outcome == AttemptOutcome.Accepted;
         cell.Window.Enqueue((o.AtUtc, accepted));
+        cell.WindowAccepted += accepted ? 1 : 0;
         while (cell.Window.TryPeek(out var oldest) && oldest.At < o.AtUtc - options.RateWindow)
         {
             cell.Window.Dequeue();
+            cell.WindowAccepted -= oldest.Accepted ? 1 : 0;
         }
 
         if (o.IpBlock)
@@ -116,7 +128,8 @@ public sealed class BlockDetector(DetectorOptions options)
             cell.AcceptedInARow = 0;
         }
 
-        if (!cell.Flagged && CheckDrop(key, cell, o.AtUtc) is { } drop)
+        // Only a failure can start a drop.
+        if (!accepted && !cell.Flagged && CheckDrop(key, cell, o.AtUtc) is { } drop)
         {
             cell.Flagged = true;
             found.Add(drop);
@@ -143,10 +156,22 @@ public sealed class BlockDetector(DetectorOptions options)
         {
             return null;
         }
-        var rate = cell.Window.Count(w => w.Accepted) / (double)volume;
-        var peers = _cells.Where(c => c.Key.Provider == key.Provider && c.Key.Ip != key.Ip && c.Value.Window.Count >= options.MinVolume)
-            .Select(c => c.Value.Window.Count(w => w.Accepted) / (double)c.Value.Window.Count).ToList();
-        var peerRate = peers.Count > 0 ? peers.Average() : (double?)null;
+        var rate = cell.Rate;
+        if (rate >= baseline * options.DropFactor)
+        {
+            return null;
+        }
+        double sum = 0;
+        var count = 0;
+        foreach (var peer in _byProvider[key.Provider])
+        {
+            if (!ReferenceEquals(peer, cell) && peer.Window.Count >= options.MinVolume)
+            {
+                sum += peer.Rate;
+                count++;
+            }
+        }
+        var peerRate = count > 0 ? sum / count : (double?)null;
         // Far below its own past, and (where peers exist) far below the same provider's other IPs.
         if (rate < baseline * options.DropFactor && (peerRate is null || rate < peerRate * options.DropFactor))
         {
@@ -163,7 +188,7 @@ public sealed class BlockDetector(DetectorOptions options)
         {
             return;
         }
-        var rate = cell.Window.Count(w => w.Accepted) / (double)cell.Window.Count;
+        var rate = cell.Rate;
         cell.Baseline = cell.Baseline is { } b ? b * 0.8 + rate * 0.2 : rate;
         cell.BaselineFrom = at;
     }

@@ -63,8 +63,8 @@ public sealed class SendLogIngestor(
 
         using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, 1 << 16);
         long lines = 0, attempts = 0, rejected = 0, tied = 0;
-        var recent = new HashSet<int>();
-        var recentOrder = new Queue<int>();
+        var recent = new HashSet<(DateTime, string, string?, AttemptOutcome, string?)>();
+        var recentOrder = new Queue<(DateTime, string, string?, AttemptOutcome, string?)>();
         var batch = new List<(SendLogRecord Record, Classification? Meaning, string Provider, long? DeliveryId)>(options.BatchSize);
         var rejections = new List<IngestRejection>();
 
@@ -84,7 +84,7 @@ public sealed class SendLogIngestor(
             }
             var record = outcome.Record!;
             // The same attempt twice (a duplicated line, an overlapping shipment) counts once.
-            var fingerprint = HashCode.Combine(record.AtUtc, record.Recipient, record.QueueId, record.Outcome, record.ReplyText ?? record.Error);
+            var fingerprint = (record.AtUtc, record.Recipient, record.QueueId, record.Outcome, record.ReplyText ?? record.Error);
             if (!recent.Add(fingerprint))
             {
                 rejected++;
@@ -177,27 +177,11 @@ public sealed class SendLogIngestor(
         var wanted = batch.Where(b => b.DeliveryId is not null && b.Record.SourceIp is not null && ipIds.ContainsKey(b.Record.SourceIp)).ToList();
         var ids = wanted.Select(b => b.DeliveryId!.Value).Distinct().ToList();
         var existing = ids.Count == 0 ? [] : (await db.Deliveries.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken)).ToHashSet();
-        var rows = wanted.Where(b => existing.Contains(b.DeliveryId!.Value)).Select(b => new DeliveryAttempt
+        var rows = wanted.Where(b => existing.Contains(b.DeliveryId!.Value)).ToList();
+        await InsertAttemptsAsync(db, rows, ipIds, cancellationToken);
+        foreach (var group in rows.GroupBy(r => AttemptRecorder.StatusAfter(r.Record.Outcome)))
         {
-            DeliveryId = b.DeliveryId!.Value,
-            AttemptedAtUtc = b.Record.AtUtc,
-            SendingIpId = ipIds[b.Record.SourceIp!],
-            ProviderId = b.Provider,
-            MxHost = b.Record.RelayHost,
-            ReplyCode = b.Record.ReplyCode,
-            EnhancedStatus = b.Record.EnhancedStatus,
-            ReplyText = b.Record.ReplyText,
-            Error = b.Record.Error,
-            Outcome = b.Record.Outcome,
-            Reason = b.Meaning?.Reason,
-            IpBlock = b.Meaning?.IpBlock ?? false,
-            BlockList = b.Meaning?.List,
-        }).ToList();
-        db.DeliveryAttempts.AddRange(rows);
-        await db.SaveChangesAsync(cancellationToken);
-        foreach (var group in rows.GroupBy(r => AttemptRecorder.StatusAfter(r.Outcome)))
-        {
-            var groupIds = group.Select(r => r.DeliveryId).ToList();
+            var groupIds = group.Select(r => r.DeliveryId!.Value).ToList();
             await db.Deliveries.Where(d => groupIds.Contains(d.Id) && d.Status != DeliveryStatus.Delivered)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, group.Key), cancellationToken);
         }
@@ -208,6 +192,50 @@ public sealed class SendLogIngestor(
             b.Record.SourceIp!, b.Provider, b.Record.Outcome, b.Meaning?.IpBlock ?? false, b.Record.Recipient, b.Record.ReplyText ?? b.Record.Error)).ToList(), cancellationToken);
         batch.Clear();
         return rows.Count;
+    }
+
+    // The bulk path: one prepared INSERT reused for every row of the batch, inside the batch's transaction.
+    private static async Task InsertAttemptsAsync(PortalDbContext db,
+        List<(SendLogRecord Record, Classification? Meaning, string Provider, long? DeliveryId)> rows,
+        IReadOnlyDictionary<string, int> ipIds, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction?)Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(db.Database.CurrentTransaction!);
+        command.CommandText = """
+            INSERT INTO DeliveryAttempts (DeliveryId, AttemptedAtUtc, SendingIpId, ProviderId, MxHost, ReplyCode, EnhancedStatus, ReplyText, Error, Reason, IpBlock, BlockList, Outcome)
+            VALUES ($delivery, $at, $ip, $provider, $mx, $code, $status, $text, $error, $reason, $ipblock, $list, $outcome)
+            """;
+        const Microsoft.Data.Sqlite.SqliteType integer = Microsoft.Data.Sqlite.SqliteType.Integer, text = Microsoft.Data.Sqlite.SqliteType.Text;
+        var p = new (string Name, Microsoft.Data.Sqlite.SqliteType Type)[]
+            {
+                ("$delivery", integer), ("$at", text), ("$ip", integer), ("$provider", text), ("$mx", text), ("$code", integer), ("$status", text),
+                ("$text", text), ("$error", text), ("$reason", text), ("$ipblock", integer), ("$list", text), ("$outcome", integer),
+            }
+            .Select(x => command.Parameters.Add(x.Name, x.Type)).ToArray();
+        command.Prepare();
+        foreach (var (record, meaning, provider, deliveryId) in rows)
+        {
+            object Db(object? value) => value ?? DBNull.Value;
+            p[0].Value = deliveryId!.Value;
+            p[1].Value = record.AtUtc;
+            p[2].Value = ipIds[record.SourceIp!];
+            p[3].Value = provider;
+            p[4].Value = Db(record.RelayHost);
+            p[5].Value = Db(record.ReplyCode);
+            p[6].Value = Db(record.EnhancedStatus);
+            p[7].Value = Db(record.ReplyText);
+            p[8].Value = Db(record.Error);
+            p[9].Value = Db(meaning?.Reason);
+            p[10].Value = meaning?.IpBlock == true ? 1 : 0;
+            p[11].Value = Db(meaning?.List);
+            p[12].Value = (int)record.Outcome;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     private void Keep(List<IngestRejection> rejections, string source, RejectedLine bad)
