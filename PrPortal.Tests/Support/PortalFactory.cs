@@ -12,6 +12,7 @@ public class PortalFactory : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@test.prportal.local";
     public const string AdminPassword = "Test-Admin-Pass1!";
+    public const string ApiKey = "prp_test-shipper-key-0123456789";
 
     private static int _networks;
     private readonly bool _demo;
@@ -38,6 +39,8 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Scale", _scale.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
+        builder.UseSetting("Api:Keys:0:Name", "test-shipper");
+        builder.UseSetting("Api:Keys:0:Sha256", Features.Api.ApiKeyEntry.Hash(ApiKey));
         // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.
         builder.UseSetting("Sandbox:DnsPort", "0");
         builder.UseSetting("Sandbox:SimulatorNetwork", $"127.{20 + Environment.ProcessId % 60}.{Interlocked.Increment(ref _networks) % 250 + 1}.0");

@@ -27,6 +27,7 @@ public static class OpsVerbs
         ["provider"] = new(NeedsDatabase: false, ProviderVerb.RunAsync),
         ["classify"] = new(NeedsDatabase: false, Features.Bounces.ClassifyVerbs.ClassifyAsync),
         ["ingest"] = new(NeedsDatabase: true, Features.SendLog.IngestVerb.RunAsync),
+        ["api-key"] = new(NeedsDatabase: false, Features.Api.ApiKeyVerb.RunAsync),
         ["classify-dsn"] = new(NeedsDatabase: false, Features.Bounces.ClassifyVerbs.ClassifyDsnAsync),
     };
 

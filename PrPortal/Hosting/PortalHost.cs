@@ -13,6 +13,7 @@ using PrPortal.Features.Account;
 using PrPortal.Features.DemoWorld;
 using PrPortal.Features.Health;
 using PrPortal.Features.Overview;
+using PrPortal.Features.SendLog;
 using PrPortal.Features.Users;
 
 namespace PrPortal.Hosting;
@@ -121,6 +122,8 @@ public static class PortalHost
                 o.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
             })
             .AddIdentityCookies();
+        services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Features.Api.ApiKeyHandler>(Features.Api.ApiKeyHandler.SchemeName, null);
+        services.AddSingleton(PortalConfiguration.ReadApi(configuration));
         services.ConfigureApplicationCookie(o =>
         {
             o.LoginPath = AccountEndpoints.LoginPath;
@@ -205,6 +208,7 @@ public static class PortalHost
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapAccountEndpoints();
+        app.MapIngestEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
 

@@ -143,6 +143,19 @@ public static class PortalConfiguration
         };
     }
 
+    public static Features.Api.ApiOptions ReadApi(IConfiguration configuration)
+    {
+        var api = Bind<Features.Api.ApiOptions>(configuration, "Api");
+        foreach (var (key, i) in api.Keys.Select((k, i) => (k, i)))
+        {
+            if (string.IsNullOrWhiteSpace(key.Name) || key.Sha256.Length != 64 || !key.Sha256.All(Uri.IsHexDigit))
+            {
+                throw new StartupException($"Configuration key 'Api:Keys:{i}' needs a Name and the key's Sha256 (64 hex digits); create one with the verb api-key.");
+            }
+        }
+        return api;
+    }
+
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
     {
