@@ -54,9 +54,11 @@ public sealed class ShellBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
         await BrowserPortal.ScreenshotAsync(page, "05-overview-en");
 
-        // Sign out, then sign in as the new account manager.
+        // Sign out (once the reloaded page is live, so the click is not lost to a re-render), then sign
+        // in as the new account manager.
+        await BrowserPortal.WaitForCircuitAsync(page);
         await page.ClickAsync("#logout-form button");
-        await page.WaitForURLAsync("**/account/login");
+        await page.WaitForURLAsync("**/account/login", new() { Timeout = 30_000 });
         await BrowserPortal.SignInAsync(page, "tanaka@test.prportal.local", "Tanaka-Pass-123!");
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
         await Assertions.Expect(page.Locator("#signed-in-user")).ToHaveTextAsync("tanaka@test.prportal.local");
