@@ -98,6 +98,10 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
         services.AddSingleton<Features.SendLog.SendLogIngestor>();
         services.AddSingleton(PortalConfiguration.ReadDetection(configuration));
+        services.AddSingleton(PortalConfiguration.ReadAlerts(configuration));
+        services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<Features.Alerts.AlertService>(sp,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient("alerts")));
         services.AddSingleton<Features.Incidents.IncidentService>();
         services.AddSingleton<Features.Incidents.DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<Features.Incidents.DetectionService>());

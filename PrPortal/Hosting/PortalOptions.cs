@@ -156,6 +156,27 @@ public static class PortalConfiguration
         return api;
     }
 
+    public static Features.Alerts.AlertOptions ReadAlerts(IConfiguration configuration)
+    {
+        var alerts = Bind<Features.Alerts.AlertOptions>(configuration, "Alerts");
+        if (alerts.Webhook.Enabled && !Uri.TryCreate(alerts.Webhook.Url, UriKind.Absolute, out var url) | (url?.Scheme is not ("http" or "https")))
+        {
+            throw new StartupException($"Configuration key 'Alerts:Webhook:Url' must be an http(s) URL, got '{alerts.Webhook.Url}'.");
+        }
+        if (alerts.Webhook.Format is not ("json" or "slack"))
+        {
+            throw new StartupException($"Configuration key 'Alerts:Webhook:Format' must be 'json' or 'slack', got '{alerts.Webhook.Format}'.");
+        }
+        foreach (var to in alerts.Email.To.Append(alerts.Email.From))
+        {
+            if (!MailAddress.TryCreate(to, out _))
+            {
+                throw new StartupException($"Configuration key 'Alerts:Email' has a bad address '{to}'.");
+            }
+        }
+        return alerts;
+    }
+
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
     {

@@ -15,7 +15,7 @@ public sealed record IncidentDetail(Incident Incident, IReadOnlyList<IncidentCel
 /// at another provider) join the open one, recoveries close cells, and the incident resolves when every
 /// cell has recovered. Every step is an event on the incident's timeline.
 /// </summary>
-public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
+public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, Alerts.AlertService alerts)
 {
     public async Task ApplyAsync(IReadOnlyList<Detection> detections, CancellationToken cancellationToken)
     {
@@ -25,6 +25,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
         }
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var open = await db.Incidents.Include(i => i.Cells).Where(i => i.Status == IncidentStatus.Open).ToListAsync(cancellationToken);
+        var touched = new List<(Incident Incident, string Kind, Detection Detection)>();
         foreach (var d in detections.OrderBy(d => d.AtUtc))
         {
             switch (d.Kind)
@@ -59,10 +60,12 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
                         open.Add(incident);
                         incident.Events.Add(Event(d, "opened", $"Incident opened: {d.SourceIp} × {d.Provider}. {d.Evidence}"));
                         await db.SaveChangesAsync(cancellationToken); // its number is named in later events
+                        touched.Add((incident, "opened", d));
                     }
                     else
                     {
                         incident.Events.Add(Event(d, "extended", $"{d.SourceIp} × {d.Provider} joins: {d.Evidence}"));
+                        touched.Add((incident, "changed", d));
                     }
                     var cell = incident.Cells.FirstOrDefault(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider);
                     if (cell is null)
@@ -86,6 +89,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
                             owner.Status = IncidentStatus.Resolved;
                             owner.ResolvedAtUtc = d.AtUtc;
                             owner.Events.Add(Event(d, "resolved", "Every cell recovered: incident resolved."));
+                            touched.Add((owner, "resolved", d));
                         }
                     }
                     open.RemoveAll(i => i.Status == IncidentStatus.Resolved);
@@ -95,10 +99,32 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory)
                     silence.Events.Add(Event(d, "silence", d.Evidence));
                     silence.Cells.Add(new IncidentCell { SourceIp = "*", ProviderId = "*", Kind = "Silence", DetectedAtUtc = d.AtUtc });
                     db.Incidents.Add(silence);
+                    await db.SaveChangesAsync(cancellationToken);
+                    touched.Add((silence, "opened", d));
                     break;
             }
         }
         await db.SaveChangesAsync(cancellationToken);
+
+        // One alert per incident and kind in this batch; "changed" is rate-limited by the alert service.
+        foreach (var group in touched.GroupBy(t => (t.Incident.Id, t.Kind)))
+        {
+            var (incident, kind, d) = group.Last();
+            var cells = incident.Cells.Count(c => c.RecoveredAtUtc is null);
+            await alerts.NotifyAsync(new Alerts.Alert(
+                Key: $"incident:{incident.Id}:{kind}",
+                Kind: $"incident.{kind}",
+                Title: $"#{incident.Id} {incident.Title} — {kind}",
+                Message: kind switch
+                {
+                    "opened" => $"{d.SourceIp} × {d.Provider}: {d.Evidence}",
+                    "resolved" => "Every sending IP × provider of this incident has recovered.",
+                    _ => $"{cells} sending IP × provider cells affected now; latest {d.SourceIp} × {d.Provider}.",
+                },
+                IncidentId: incident.Id,
+                AtUtc: d.AtUtc,
+                AlwaysSend: kind is "opened" or "resolved"), cancellationToken);
+        }
     }
 
     public async Task<IReadOnlyList<IncidentRow>> ListAsync(CancellationToken cancellationToken)
