@@ -204,12 +204,14 @@ public static partial class BounceReader
         var lineStart = text.LastIndexOf('\n', at) + 1;
         var lines = text[lineStart..].Split('\n');
         var taken = new List<string>();
+        var blanks = 0;
         foreach (var line in lines)
         {
             if (taken.Count > 0 && string.IsNullOrWhiteSpace(line))
             {
-                // qmail and Exim put the reply on the lines after the address, after one blank line at most.
-                if (taken.Count == 1)
+                // The reply may come a few blank lines below the address (qmail, Exim, Gmail's notice);
+                // once a reply code is in hand, a blank line ends the paragraph.
+                if (++blanks <= 3 && !ReplyCodePattern().IsMatch(string.Join(' ', taken.Skip(1))))
                 {
                     continue;
                 }

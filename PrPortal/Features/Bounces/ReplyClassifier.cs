@@ -66,14 +66,16 @@ public sealed partial class ReplyClassifier
         {
             status = StatusPattern().Match(text) is { Success: true } specific ? specific.Value : status;
         }
-        var found = Match(status, replyCode, text);
+        // Reply codes repeated inside a folded multi-line reply ("… multiple 550 5.7.1 addresses …") are not words.
+        var words = InnerCodes().Replace(text, "");
+        var found = Match(status, replyCode, words);
         var stage = Stage(text);
-        // 5.2.1 with "user unknown" is a filter's refusal unless it answered RCPT TO.
-        if (found.Reason == "userunknown" && status == "5.2.1" && stage != "rcpt")
+        // 5.2.1 or 5.7.1 with "user unknown" is a filter's refusal unless it answered RCPT TO.
+        if (found.Reason == "userunknown" && status is "5.2.1" or "5.7.1" && stage != "rcpt")
         {
             return new Classification("filtered", false, found.List);
         }
-        return ByStage(stage, found, replyCode ?? 0);
+        return ByStage(stage, found, replyCode ?? 0, text);
     }
 
     private Classification Match(string? status, int? replyCode, string text)
@@ -95,7 +97,7 @@ public sealed partial class ReplyClassifier
     /// The command a refusal answered changes its meaning: refused before MAIL, the connecting IP is
     /// refused; at MAIL, the sender; "user unknown" after the data, a filter (docomo answers so).
     /// </summary>
-    private static Classification ByStage(string? stage, Classification found, int code)
+    private static Classification ByStage(string? stage, Classification found, int code, string text)
     {
         if (found.IpBlock || found.Reason is "feedback" or "vacation" or "delivered")
         {
@@ -105,7 +107,8 @@ public sealed partial class ReplyClassifier
         {
             "connect" when code >= 500 || found.Reason is "undefined" or "rejected" or "userunknown" or "syntaxerror" or "systemerror" =>
                 new Classification("blocked", true, found.List),
-            "mail" when found.Reason is "userunknown" or "hostunknown" or "undefined" or "systemerror" or "networkerror" or "syntaxerror" =>
+            "mail" when found.Reason is "userunknown" or "hostunknown" or "undefined" or "systemerror" or "networkerror" or "syntaxerror"
+                || (found.Reason == "policyviolation" && !text.Contains("polic", StringComparison.OrdinalIgnoreCase)) =>
                 new Classification("rejected", false, found.List),
             "data" when found.Reason is "userunknown" => new Classification("filtered", false, found.List),
             _ => found,
@@ -130,6 +133,9 @@ public sealed partial class ReplyClassifier
 
     [GeneratedRegex(@"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?")]
     private static partial Regex ContinuationPrefix();
+
+    [GeneratedRegex(@"(?<=\s)[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?(?=\S)")]
+    private static partial Regex InnerCodes();
 
     [GeneratedRegex(@"^([245]\d\d)[ -]")]
     private static partial Regex ReplyCodePattern();
