@@ -96,6 +96,10 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.DeliveryService>();
         services.AddSingleton<Features.Delivery.TrafficGenerator>();
         services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
+        services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
+        services.AddSingleton<Features.Bounces.BounceClassifier>();
+        services.AddSingleton<Features.Bounces.BounceMailboxService>();
+        services.AddHostedService<Features.Bounces.BounceMailboxPoller>();
         services.AddSingleton<Features.SendLog.SendLogIngestor>();
         services.AddSingleton(PortalConfiguration.ReadDetection(configuration));
         services.AddSingleton(PortalConfiguration.ReadAlerts(configuration));

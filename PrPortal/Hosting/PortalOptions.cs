@@ -204,7 +204,7 @@ public static class PortalConfiguration
         return builder.ToString();
     }
 
-    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    public static T Bind<T>(IConfiguration configuration, string section) where T : new()
     {
         try
         {
