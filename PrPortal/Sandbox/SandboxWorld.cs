@@ -92,7 +92,8 @@ public sealed class SandboxWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _dns?.Dispose();
+        var dns = Interlocked.Exchange(ref _dns, null);
+        dns?.Dispose();
         foreach (var simulator in _simulators.Values)
         {
             await simulator.DisposeAsync();

@@ -248,8 +248,14 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
     [GeneratedRegex("<([^>]*)>")]
     private static partial Regex AddressPattern();
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync();
         _listener.Stop();
         if (_acceptLoop is not null)
