@@ -75,12 +75,12 @@ public sealed class SignInTests(PortalFactory factory) : IClassFixture<PortalFac
     {
         using var client = PortalClient.Anonymous(factory);
 
-        var login = await PortalClient.PostLoginAsync(client, PortalFactory.AdminEmail, PortalFactory.AdminPassword, "/jobs");
-        Assert.Equal("/jobs", login.Headers.Location!.OriginalString);
+        var login = await PortalClient.PostLoginAsync(client, PortalFactory.AdminEmail, PortalFactory.AdminPassword, "/sender-domains");
+        Assert.Equal("/sender-domains", login.Headers.Location!.OriginalString);
 
-        var page = await client.GetStringAsync("/jobs");
+        var page = await client.GetStringAsync("/sender-domains");
         Assert.Contains("<html lang=\"ja\">", page);
-        Assert.Contains("スケジュールジョブ", page);
+        Assert.Contains("送信ドメイン認証", page);
         Assert.Contains("この機能はまだ利用できません。", page);
         Assert.Contains("ユーザー管理", page); // admins see user management in the menu
     }
@@ -171,14 +171,14 @@ public sealed class SignInTests(PortalFactory factory) : IClassFixture<PortalFac
         await CreateUserAsync(email, password, PortalRoles.Support);
         using (var first = await PortalClient.SignedInAsync(factory, email, password))
         {
-            var switched = await first.GetAsync("/account/culture?culture=en-US&returnUrl=%2Fjobs");
-            Assert.Equal("/jobs", switched.Headers.Location!.OriginalString);
-            Assert.Contains("Scheduled jobs", await first.GetStringAsync("/jobs"));
+            var switched = await first.GetAsync("/account/culture?culture=en-US&returnUrl=%2Flink-check");
+            Assert.Equal("/link-check", switched.Headers.Location!.OriginalString);
+            Assert.Contains("Link check", await first.GetStringAsync("/link-check"));
         }
 
         // A new browser: no culture cookie until sign-in sets it from the user's choice.
         using var second = await PortalClient.SignedInAsync(factory, email, password);
-        var page = await second.GetStringAsync("/jobs");
+        var page = await second.GetStringAsync("/link-check");
 
         Assert.Contains("<html lang=\"en\">", page);
         Assert.Contains("This area is not available yet.", page);

@@ -22,6 +22,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<Incident> Incidents => Set<Incident>();
     public DbSet<IncidentCell> IncidentCells => Set<IncidentCell>();
     public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
+    public DbSet<DailyReport> DailyReports => Set<DailyReport>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -99,7 +99,11 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();
         services.AddSingleton<Features.Bounces.BounceMailboxService>();
-        services.AddHostedService<Features.Bounces.BounceMailboxPoller>();
+        services.AddSingleton<Features.Reports.DailyReportService>();
+        var schedules = PortalConfiguration.ReadSchedules(configuration);
+        services.AddSingleton(schedules);
+        services.AddPortalScheduler(schedules, connectionString);
+        services.AddSingleton<Features.Jobs.JobsService>();
         services.AddSingleton<Features.SendLog.SendLogIngestor>();
         services.AddSingleton(PortalConfiguration.ReadDetection(configuration));
         services.AddSingleton(PortalConfiguration.ReadAlerts(configuration));

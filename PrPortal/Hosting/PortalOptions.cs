@@ -177,6 +177,19 @@ public static class PortalConfiguration
         return alerts;
     }
 
+    public static ScheduleOptions ReadSchedules(IConfiguration configuration)
+    {
+        var schedules = Bind<ScheduleOptions>(configuration, "Schedules");
+        foreach (var (key, cron) in new[] { ("BounceMailbox", schedules.BounceMailbox), ("DailyReport", schedules.DailyReport) })
+        {
+            if (!Quartz.CronExpression.TryParse(cron, out _))
+            {
+                throw new StartupException($"Configuration key 'Schedules:{key}' is not a Quartz cron expression: '{cron}'.");
+            }
+        }
+        return schedules;
+    }
+
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
     {

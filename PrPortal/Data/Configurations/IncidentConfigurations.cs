@@ -38,3 +38,8 @@ public class IncidentEventConfiguration : IEntityTypeConfiguration<IncidentEvent
         builder.HasIndex(e => new { e.IncidentId, e.AtUtc });
     }
 }
+
+public class DailyReportConfiguration : IEntityTypeConfiguration<DailyReport>
+{
+    public void Configure(EntityTypeBuilder<DailyReport> builder) => builder.HasIndex(r => r.Day).IsUnique();
+}

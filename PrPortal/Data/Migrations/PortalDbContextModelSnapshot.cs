@@ -213,6 +213,30 @@ namespace PrPortal.Data.Migrations
                     b.ToTable("Companies");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.DailyReport", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Day")
+                        .IsUnique();
+
+                    b.ToTable("DailyReports");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.Delivery", b =>
                 {
                     b.Property<long>("Id")

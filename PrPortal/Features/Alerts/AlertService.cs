@@ -72,13 +72,22 @@ public sealed class AlertService(AlertOptions options, HttpClient http, ILogger<
         _sent[alert.Key] = now;
         if (options.Email.Enabled)
         {
-            await TryAsync("e-mail", ct => SendEmailAsync(alert, ct), cancellationToken);
+            await TryAsync("e-mail", ct => SendEmailAsync(alert, ct, prefixed: true), cancellationToken);
         }
         if (options.Webhook.Enabled)
         {
             await TryAsync("webhook", ct => PostWebhookAsync(alert, ct), cancellationToken);
         }
         Sent++;
+    }
+
+    /// <summary>A report (not an alert): by e-mail only, never rate-limited.</summary>
+    public async Task SendReportAsync(string subject, string text, CancellationToken cancellationToken)
+    {
+        if (options.Email.Enabled)
+        {
+            await TryAsync("e-mail", ct => SendEmailAsync(new Alert($"report:{subject}", "report", subject, text, null, clock.GetUtcNow().UtcDateTime), ct, prefixed: false), cancellationToken);
+        }
     }
 
     private async Task TryAsync(string channel, Func<CancellationToken, ValueTask> send, CancellationToken cancellationToken)
@@ -93,7 +102,7 @@ public sealed class AlertService(AlertOptions options, HttpClient http, ILogger<
         }
     }
 
-    private async ValueTask SendEmailAsync(Alert alert, CancellationToken cancellationToken)
+    private async ValueTask SendEmailAsync(Alert alert, CancellationToken cancellationToken, bool prefixed)
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(options.Email.From));
@@ -101,7 +110,7 @@ public sealed class AlertService(AlertOptions options, HttpClient http, ILogger<
         {
             message.To.Add(MailboxAddress.Parse(to));
         }
-        message.Subject = $"[PrPortal] {alert.Title}";
+        message.Subject = prefixed ? $"[PrPortal] {alert.Title}" : alert.Title;
         message.Body = new TextPart("plain") { Text = $"{alert.Message}\n\n{alert.Kind} · {alert.AtUtc:u}" + (alert.IncidentId is { } id ? $"\nIncident #{id}" : "") };
         using var smtp = new SmtpClient { Timeout = 10_000 };
         await smtp.ConnectAsync(options.Email.SmtpHost!, options.Email.SmtpPort,

@@ -1,0 +1,64 @@
+using System.Security.Claims;
+using Quartz;
+using Quartz.Extensibility;
+using PrPortal.Features.Account;
+
+namespace PrPortal.Features.Jobs;
+
+public sealed record JobRow(string Name, string? Description, string? Cron, DateTime? NextRunUtc, bool Paused,
+    DateTime? LastRunUtc, TimeSpan? LastDuration, bool? LastSucceeded, string? LastError, int RunCount);
+
+/// <summary>Every scheduled job with its schedule, its last run and its next; run now and pause for Admin and Support.</summary>
+public sealed class JobsService(ISchedulerFactory schedulers, IExecutionHistoryStore history, Hosting.ScheduleOptions options)
+{
+    public bool SchedulerRunning => options.Enabled;
+
+    public async Task<IReadOnlyList<JobRow>> ListAsync(CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var rows = new List<JobRow>();
+        foreach (var key in (await scheduler.GetJobKeys(GroupMatcher<JobKey>.AnyGroup(), cancellationToken)).OrderBy(k => k.Name))
+        {
+            var detail = await scheduler.GetJobDetail(key, cancellationToken);
+            var trigger = (await scheduler.GetTriggersOfJob(key, cancellationToken)).FirstOrDefault();
+            var state = trigger is null ? TriggerState.None : await scheduler.GetTriggerState(trigger.Key, cancellationToken);
+            var status = await history.GetJobRunStatus(scheduler.SchedulerName, key, cancellationToken);
+            rows.Add(new JobRow(key.Name, detail?.Description, (trigger as ICronTrigger)?.CronExpressionString,
+                trigger?.NextFireTimeUtc?.UtcDateTime, state == TriggerState.Paused,
+                status?.LastFiredAtUtc.UtcDateTime, status?.LastDuration,
+                status is null ? null : status.LastFailedAtUtc is { } failed && (status.LastSucceededAtUtc is null || failed > status.LastSucceededAtUtc) ? false : status.LastSucceededAtUtc is not null ? true : null,
+                status?.LastFailureMessage, (int)(status?.RunCount ?? 0)));
+        }
+        return rows;
+    }
+
+    public async Task RunNowAsync(ClaimsPrincipal actor, string job, CancellationToken cancellationToken)
+    {
+        EnsureAllowed(actor);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.TriggerJob(new JobKey(job, "portal"), cancellationToken);
+    }
+
+    public async Task SetPausedAsync(ClaimsPrincipal actor, string job, bool paused, CancellationToken cancellationToken)
+    {
+        EnsureAllowed(actor);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var key = new JobKey(job, "portal");
+        if (paused)
+        {
+            await scheduler.PauseJob(key, cancellationToken);
+        }
+        else
+        {
+            await scheduler.ResumeJob(key, cancellationToken);
+        }
+    }
+
+    private static void EnsureAllowed(ClaimsPrincipal actor)
+    {
+        if (!actor.IsInRole(PortalRoles.Admin) && !actor.IsInRole(PortalRoles.Support))
+        {
+            throw new UnauthorizedAccessException("Running or pausing jobs needs the Admin or Support role.");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Quartz;
+using PrPortal.Features.Bounces;
+using PrPortal.Features.Reports;
+
+namespace PrPortal.Features.Jobs;
+
+/// <summary>Quartz jobs are thin: each calls one service.</summary>
+[DisallowConcurrentExecution]
+public sealed class BounceMailboxJob(BounceMailboxService mailbox) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var result = await mailbox.FetchAsync(cancellationToken);
+        context.Result = result.ToString();
+    }
+}
+
+[DisallowConcurrentExecution]
+public sealed class DailyReportJob(DailyReportService reports) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var report = await reports.BuildAndSendAsync(cancellationToken);
+        context.Result = $"{report.Rows.Count} cells, {report.Anomalies} anomalies";
+    }
+}

@@ -1,0 +1,54 @@
+using Quartz;
+using PrPortal.Features.Bounces;
+using PrPortal.Features.Jobs;
+
+namespace PrPortal.Hosting;
+
+/// <summary>Section "Schedules": cron expressions (Quartz syntax, Asia/Tokyo) of every scheduled job.</summary>
+public sealed record ScheduleOptions
+{
+    /// <summary>Runs the scheduler in this process; tests leave it off unless they test it.</summary>
+    public bool Enabled { get; init; } = true;
+    public string BounceMailbox { get; init; } = "0 * * * * ?";
+    public string DailyReport { get; init; } = "0 0 9 * * ?";
+}
+
+/// <summary>
+/// Every schedule of the portal, in one place. Quartz keeps jobs, triggers and their run history in the
+/// portal's own database (its ADO job store, schema created on first start), so a restart knows what it
+/// missed and the same code runs clustered on PostgreSQL later.
+/// </summary>
+public static class Schedules
+{
+    public static void AddPortalScheduler(this IServiceCollection services, ScheduleOptions schedules, string connectionString)
+    {
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(o => o.InstanceName = "PrPortal");
+            q.UsePersistentStore(store =>
+            {
+                store.UseSqlite(connectionString);
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+                store.UseExecutionHistory();
+            });
+            Add<BounceMailboxJob>(q, "bounce-mailbox", "Reads bounces from the bounce mailbox (IMAP)", schedules.BounceMailbox);
+            Add<DailyReportJob>(q, "daily-report", "Yesterday per provider × sending IP: volume, acceptance, anomalies", schedules.DailyReport);
+        });
+        services.AddQuartzExecutionHistory(_ => { });
+        if (schedules.Enabled)
+        {
+            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        }
+    }
+
+    private static void Add<TJob>(IQuartzBuilder q, string name, string description, string cron) where TJob : IJob
+    {
+        var key = new JobKey(name, "portal");
+        q.AddJob<TJob>(j => j.WithIdentity(key).WithDescription(description).StoreDurably());
+        // A run missed while the portal was down is made up once at start, not skipped.
+        q.AddTrigger(t => t.ForJob(key).WithIdentity(name + "-schedule", "portal")
+            .WithSchedule(CronScheduleBuilder.Create(cron).InTimeZone(Components.Shared.PortalTime.Tokyo)
+                .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
+    }
+}
