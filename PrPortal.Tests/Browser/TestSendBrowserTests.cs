@@ -43,5 +43,16 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#incident-cells")).ToContainTextAsync("203.0.113.10");
         await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("(S3150)");
         await BrowserPortal.ScreenshotAsync(page, "10-incident-detail-ja");
+
+        // Support runs the daily report by hand; the overview then shows yesterday's anomalies.
+        await page.ClickAsync("#nav-menu >> text=スケジュールジョブ");
+        await BrowserPortal.WaitForCircuitAsync(page);
+        await page.Locator("#jobs-table tr", new() { HasText = "daily-report" }).Locator(".run-now").ClickAsync();
+        await Assertions.Expect(page.Locator("#jobs-table tr", new() { HasText = "daily-report" })).ToContainTextAsync("成功", new() { Timeout = 20_000 });
+        await BrowserPortal.ScreenshotAsync(page, "11-jobs-ja");
+        await page.ClickAsync("#nav-menu >> text=概要");
+        await Assertions.Expect(page.Locator("#daily-report")).ToContainTextAsync("日次レポート");
+        await Assertions.Expect(page.Locator("#daily-report")).ToContainTextAsync("Microsoft");
+        await BrowserPortal.ScreenshotAsync(page, "12-overview-report-ja");
     }
 }

@@ -12,12 +12,12 @@ public sealed class BrowserPortal : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private readonly DemoPortalFactory _portal = new();
+    private readonly ScheduledDemoPortalFactory _portal = new();
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = default!;
     public string BaseUrl { get; private set; } = "";
-    public DemoPortalFactory Portal => _portal;
+    public PortalFactory Portal => _portal;
     public static string ScreenshotFolder { get; } = Path.Combine(RepositoryPaths.Root, "TestResults", "screenshots");
 
     public async Task InitializeAsync()

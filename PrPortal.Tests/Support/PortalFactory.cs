@@ -17,15 +17,17 @@ public class PortalFactory : WebApplicationFactory<Program>
     private static int _networks;
     private readonly bool _demo;
     private readonly double _scale;
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
     public PortalFactory() : this(demo: false)
     {
     }
 
-    protected PortalFactory(bool demo, double scale = 0.05)
+    protected PortalFactory(bool demo, double scale = 0.05, IReadOnlyDictionary<string, string>? settings = null)
     {
         _demo = demo;
         _scale = scale;
+        _settings = settings ?? new Dictionary<string, string>();
         DatabasePath = TempFiles.NewPath("portal", ".db");
     }
 
@@ -45,6 +47,10 @@ public class PortalFactory : WebApplicationFactory<Program>
         // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.
         builder.UseSetting("Sandbox:DnsPort", "0");
         builder.UseSetting("Sandbox:SimulatorNetwork", $"127.{20 + Environment.ProcessId % 60}.{Interlocked.Increment(ref _networks) % 250 + 1}.0");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.UseEnvironment("Production");
     }
 
@@ -59,3 +65,6 @@ public class PortalFactory : WebApplicationFactory<Program>
 
 /// <summary>The same portal with a small demo world.</summary>
 public sealed class DemoPortalFactory() : PortalFactory(demo: true);
+
+/// <summary>The demo portal with its scheduler running, as `dotnet run` has it.</summary>
+public sealed class ScheduledDemoPortalFactory() : PortalFactory(demo: true, settings: new Dictionary<string, string> { ["Schedules:Enabled"] = "true" });

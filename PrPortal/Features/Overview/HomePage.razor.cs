@@ -5,7 +5,10 @@ namespace PrPortal.Features.Overview;
 
 public partial class HomePage
 {
+    [Microsoft.AspNetCore.Components.Inject] private Reports.DailyReportService DailyReports { get; set; } = default!;
+
     private OverviewSummary? _summary;
+    private Reports.DailyReportView? _report;
     private List<ChartSeries<double>> _dailySeries = [];
     private string[] _dailyLabels = [];
 
@@ -21,6 +24,7 @@ public partial class HomePage
     protected override async Task OnInitializedAsync()
     {
         _summary = await Overview.LoadAsync(CancellationToken.None);
+        _report = await DailyReports.LatestAsync(CancellationToken.None);
         // A label every 7 days keeps 60 bars readable.
         _dailyLabels = _summary.Days.Select((d, i) => i % 7 == 0 ? d.Day.ToString("MM/dd") : "").ToArray();
         _dailySeries =
