@@ -105,6 +105,7 @@ public static class PortalHost
         services.AddPortalScheduler(schedules, connectionString);
         services.AddSingleton<Features.Jobs.JobsService>();
         services.AddSingleton<Features.SendLog.SendLogIngestor>();
+        services.AddHostedService<Features.SendLog.LogFollowerService>();
         services.AddSingleton(PortalConfiguration.ReadDetection(configuration));
         services.AddSingleton(PortalConfiguration.ReadAlerts(configuration));
         services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(10));

@@ -109,6 +109,13 @@ public static class PortalConfiguration
         {
             throw new StartupException($"Configuration key 'SendLog:DeliveryPattern' is not a regular expression: {e.Message}");
         }
+        foreach (var (follow, i) in sendLog.Follow.Select((f, i) => (f, i)))
+        {
+            if (string.IsNullOrWhiteSpace(follow.Path) || follow.Format is not ("postfix" or "jsonl"))
+            {
+                throw new StartupException($"Configuration key 'SendLog:Follow:{i}' needs a Path and a Format of postfix or jsonl.");
+            }
+        }
         if (sendLog.BatchSize is < 1 or > 100_000)
         {
             throw new StartupException("Configuration key 'SendLog:BatchSize' must be between 1 and 100000.");

@@ -30,7 +30,7 @@ public sealed class JsonLinesLogParser : ISendLogParser
 
     public IEnumerable<ParseOutcome> Parse(TextReader reader)
     {
-        long number = 0;
+        var number = LinesRead;
         while (reader.ReadLine() is { } line)
         {
             number++;

@@ -17,11 +17,13 @@ public sealed partial class PostfixLogParser(IReadOnlyDictionary<string, string>
 
     public long LinesRead { get; private set; }
 
+    // Kept across calls, so a follower that feeds the log in pieces still joins a message's lines.
+    private readonly Dictionary<string, (string? From, string? MessageId)> queue = new(StringComparer.Ordinal);
+    private readonly Queue<string> order = new();
+
     public IEnumerable<ParseOutcome> Parse(TextReader reader)
     {
-        var queue = new Dictionary<string, (string? From, string? MessageId)>(StringComparer.Ordinal);
-        var order = new Queue<string>();
-        long number = 0;
+        var number = LinesRead;
         while (reader.ReadLine() is { } line)
         {
             number++;

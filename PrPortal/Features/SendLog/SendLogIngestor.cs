@@ -20,6 +20,8 @@ public sealed record SendLogOptions
     /// <summary>Finds the delivery in the envelope sender (VERP) or the Message-ID; group "delivery" is its id.</summary>
     public string DeliveryPattern { get; init; } = @"(?:bounce\+d|^<?d)(?<delivery>\d+)[.@]";
     public int BatchSize { get; init; } = 5000;
+    /// <summary>Live log files to follow across rotation.</summary>
+    public List<FollowedLog> Follow { get; init; } = [];
 }
 
 /// <summary>
@@ -51,12 +53,28 @@ public sealed class SendLogIngestor(
 
     public async Task<IngestResult> IngestAsync(string format, Stream stream, string source, IReadOnlyDictionary<string, string>? ipMap, int year, bool resume, CancellationToken cancellationToken)
     {
+        var parser = Parser(format, await TransportsAsync(ipMap, cancellationToken), year);
+        return await IngestAsync(parser, stream, source, resume, cancellationToken);
+    }
+
+    /// <summary>The transport (syslog name, VMTA) → sending IP map: the given one, else the pool's own.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> TransportsAsync(IReadOnlyDictionary<string, string>? ipMap, CancellationToken cancellationToken)
+    {
+        if (ipMap is not null)
+        {
+            return ipMap;
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.SendingIps.AsNoTracking().Where(i => i.Transport != null).ToDictionaryAsync(i => i.Transport!, i => i.Address, cancellationToken);
+    }
+
+    /// <summary>Ingests with a parser the caller keeps (a follower feeds one parser piece by piece).</summary>
+    public async Task<IngestResult> IngestAsync(ISendLogParser parser, Stream stream, string source, bool resume, CancellationToken cancellationToken)
+    {
         var watch = Stopwatch.StartNew();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var ips = await db.SendingIps.AsNoTracking().ToListAsync(cancellationToken);
-        var ipIds = ips.ToDictionary(i => i.Address, i => i.Id);
-        var transports = ipMap ?? ips.Where(i => i.Transport is not null).ToDictionary(i => i.Transport!, i => i.Address);
-        var parser = Parser(format, transports, year);
+        var ipIds = await db.SendingIps.AsNoTracking().ToDictionaryAsync(i => i.Address, i => i.Id, cancellationToken);
+        var linesBefore = parser.LinesRead;
 
         var checkpoint = resume ? await db.IngestCheckpoints.FirstOrDefaultAsync(c => c.Source == source, cancellationToken) : null;
         var skipThrough = checkpoint?.LinesDone ?? 0;
@@ -104,7 +122,7 @@ public sealed class SendLogIngestor(
             }
         }
         tied += await FlushAsync(db, batch, ipIds, cancellationToken);
-        lines = Math.Max(lines, parser.LinesRead);
+        lines = Math.Max(lines, parser.LinesRead) - linesBefore;
 
         if (rejections.Count > 0)
         {
