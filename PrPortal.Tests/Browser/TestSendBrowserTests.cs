@@ -54,5 +54,17 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#daily-report")).ToContainTextAsync("日次レポート");
         await Assertions.Expect(page.Locator("#daily-report")).ToContainTextAsync("Microsoft");
         await BrowserPortal.ScreenshotAsync(page, "12-overview-report-ja");
+
+        // The same pages in English.
+        await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fjobs");
+        await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Scheduled jobs");
+        await Assertions.Expect(page.Locator("#jobs-table")).ToContainTextAsync("Succeeded");
+        await BrowserPortal.ScreenshotAsync(page, "13-jobs-en");
+        await page.GotoAsync("/incidents");
+        await Assertions.Expect(page.Locator("#incidents-table")).ToContainTextAsync("Open");
+        await BrowserPortal.ScreenshotAsync(page, "14-incidents-en");
+        await page.GotoAsync("/delivery/test");
+        await Assertions.Expect(page.Locator("#sandbox-status")).ToContainTextAsync("Sandbox running");
+        await BrowserPortal.ScreenshotAsync(page, "15-test-send-en");
     }
 }

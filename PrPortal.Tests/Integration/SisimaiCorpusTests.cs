@@ -10,7 +10,7 @@ namespace PrPortal.Tests.Integration;
 public sealed class SisimaiCorpusTests(ITestOutputHelper output)
 {
     // The bar is 0.95; this floor guards what is reached so far (see the README).
-    private const double Floor = 0.84;
+    private const double Floor = 0.85;
 
     [Fact]
     public void Reasons_match_sisimai_and_every_blocked_one_is_an_ip_block()

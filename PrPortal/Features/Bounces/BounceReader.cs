@@ -111,7 +111,10 @@ public static partial class BounceReader
         return candidates.Select(address =>
         {
             var paragraph = ParagraphAbout(text, address);
-            var diagnostic = paragraph.Length > 0 ? paragraph : Truncate(text, 2000);
+            // Some notices (au, Notes, Exchange) say why above the address list: then the whole notice is the diagnostic.
+            var diagnostic = paragraph.Length > 0 && (FindReplyCode(paragraph) is not null || paragraph.Length > address.Length + 80)
+                ? paragraph
+                : Truncate(Unfold(text), 2000);
             return new BounceRecipient(address, null, FindStatus(diagnostic), FindReplyCode(diagnostic), diagnostic);
         }).ToList();
     }

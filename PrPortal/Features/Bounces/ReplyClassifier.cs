@@ -115,7 +115,7 @@ public sealed partial class ReplyClassifier
         };
     }
 
-    private static string? Stage(string text) => text.Contains("[RCPT_TO]", StringComparison.Ordinal) ? "rcpt" : StagePattern().Match(text) is { Success: true } m
+    private static string? Stage(string text) => text.Contains("[RCPT_TO]", StringComparison.Ordinal) ? "rcpt" : (StagePattern().Match(text) is { Success: true } s1 ? s1 : TranscriptPattern().Match(text)) is { Success: true } m
         ? m.Groups[1].Value.ToLowerInvariant() switch
         {
             var s when s.StartsWith("mail", StringComparison.Ordinal) => "mail",
@@ -127,6 +127,10 @@ public sealed partial class ReplyClassifier
 
     [GeneratedRegex(@"(?:in reply to|after|did not like our|in response to|does not like)\s+(?:the\s+)?(initial connection|connect|EHLO|HELO|greeting|MAIL FROM|MAIL|RCPT TO|RCPT|recipient|end of data|DATA)", RegexOptions.IgnoreCase)]
     private static partial Regex StagePattern();
+
+    // Sendmail's transcript: ">>> RCPT To:<…>" then "<<< 550 …".
+    [GeneratedRegex(@">>> (RCPT|MAIL|DATA|EHLO|HELO)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex TranscriptPattern();
 
     private static List<Rule> Compile(IEnumerable<RuleDefinition>? definitions) =>
         definitions?.Select(d => new Rule(d)).ToList() ?? [];
