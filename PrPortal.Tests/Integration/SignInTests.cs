@@ -189,7 +189,7 @@ public sealed class SignInTests(PortalFactory factory) : IClassFixture<PortalFac
     {
         using var client = await PortalClient.SignedInAsync(factory, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         var page = await client.GetStringAsync("/");
-        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+        var token = PortalClient.TokenIn(page);
 
         var logout = await client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string>
         {

@@ -22,7 +22,7 @@ public sealed class BrowserPortal : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         _portal.UseKestrel(port);
         _portal.StartServer();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -72,10 +72,4 @@ public sealed class BrowserPortal : IAsyncLifetime
         await _portal.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

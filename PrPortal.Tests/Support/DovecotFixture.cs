@@ -15,7 +15,7 @@ public sealed class DovecotFixture : IAsyncLifetime
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "prportal-dovecot-" + Guid.NewGuid().ToString("N")[..8]);
     private Process? _dovecot;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = LoopbackPorts.Free();
 
     public async Task InitializeAsync()
     {
@@ -105,10 +105,4 @@ public sealed class DovecotFixture : IAsyncLifetime
         await process.WaitForExitAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PrPortal.Features.Alerts;
 using PrPortal.Features.Providers;
 using PrPortal.Sandbox.Smtp;
+using PrPortal.Tests.Support;
 
 namespace PrPortal.Tests.Integration.Incidents;
 
@@ -20,7 +21,7 @@ public sealed class AlertTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         _url = $"http://127.0.0.1:{port}/hook/";
         _webhook.Prefixes.Add(_url);
         _webhook.Start();
@@ -53,7 +54,7 @@ public sealed class AlertTests : IAsyncLifetime
                 context.Response.Close();
             }
         });
-        _smtp = new ProviderSimulator(ProviderProfile.For(MailboxProviderCatalog.Other), new IPEndPoint(IPAddress.Parse("127.0.4.9"), FreePort()));
+        _smtp = new ProviderSimulator(ProviderProfile.For(MailboxProviderCatalog.Other), new IPEndPoint(IPAddress.Parse("127.0.4.9"), LoopbackPorts.Free()));
         _smtp.Start();
         await Task.CompletedTask;
     }
@@ -103,10 +104,4 @@ public sealed class AlertTests : IAsyncLifetime
         await _smtp.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
