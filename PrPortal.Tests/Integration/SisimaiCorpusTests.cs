@@ -1,4 +1,3 @@
-using MimeKit;
 using PrPortal.Features.Bounces;
 using PrPortal.Tests.Support;
 using Xunit.Abstractions;
@@ -27,7 +26,7 @@ public sealed class SisimaiCorpusTests(ITestOutputHelper output)
         {
             if (!results.TryGetValue(row.File, out var classified))
             {
-                classified = classifier.Classify(MimeMessage.Load(Path.Combine(corpus, "eml", row.File)));
+                classified = BounceFile.Load(Path.Combine(corpus, "eml", row.File)).SelectMany(classifier.Classify).ToList();
                 results[row.File] = classified;
             }
             var got = row.Index <= classified.Count ? classified[row.Index - 1] : null;

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using MimeKit;
 
 namespace PrPortal.Features.Bounces;
@@ -6,7 +7,7 @@ namespace PrPortal.Features.Bounces;
 public sealed record ClassifiedRecipient(BounceRecipient Recipient, Classification Classification);
 
 /// <summary>Reads a bounce and classifies each recipient: the DSN action and report kind first, then the reply.</summary>
-public sealed class BounceClassifier(ReplyClassifier replies)
+public sealed partial class BounceClassifier(ReplyClassifier replies)
 {
     public IReadOnlyList<ClassifiedRecipient> Classify(MimeMessage message)
     {
@@ -16,14 +17,26 @@ public sealed class BounceClassifier(ReplyClassifier replies)
             BounceReport.Feedback => new Classification("feedback", false, null),
             BounceReport.AutoReply => new Classification("vacation", false, null),
             _ when r.Action is "delivered" or "relayed" or "expanded" => new Classification("delivered", false, null),
-            _ => Expire(r, replies.Classify(r.Status, r.ReplyCode, r.Diagnostic)),
+            // An X-Unix diagnostic is a local delivery program's exit (a pipe, procmail): the mailer failed.
+            _ when r.DiagnosticType == "x-unix" => new Classification("mailererror", false, null),
+            _ => Expire(message, r, replies.Classify(r.Status, r.ReplyCode, r.Diagnostic)),
         })).ToList();
     }
 
-    // A temporary failure that the reporting MTA finally gave up on is an expiry, not the last error.
-    private static Classification Expire(BounceRecipient r, Classification found) =>
-        r.Action == "failed" && r.Status?.StartsWith("4.", StringComparison.Ordinal) == true && !found.IpBlock
-            && r.Diagnostic.Contains("timed out", StringComparison.OrdinalIgnoreCase)
-            ? new Classification("expired", false, found.List)
-            : found;
+    // A temporary failure that the reporting MTA finally gave up on is an expiry, not the last error;
+    // so is a warning that a mail is still queued after hours or days of retries.
+    private static Classification Expire(MimeMessage message, BounceRecipient r, Classification found)
+    {
+        if (found.IpBlock)
+        {
+            return found;
+        }
+        var temporary = r.Status?.StartsWith("4.", StringComparison.Ordinal) == true || r.ReplyCode is >= 400 and < 500;
+        var gaveUp = r.Action == "failed" && temporary && r.Diagnostic.Contains("timed out", StringComparison.OrdinalIgnoreCase);
+        var stillQueued = (r.Action == "delayed" || DelayNotice().IsMatch(message.Subject ?? "")) && (temporary || r.Status is null);
+        return gaveUp || stillQueued ? new Classification("expired", false, found.List) : found;
+    }
+
+    [GeneratedRegex(@"\bdelay|could not send message for past|cannot send message for \d+ days|warning: message .* delayed", RegexOptions.IgnoreCase)]
+    private static partial Regex DelayNotice();
 }

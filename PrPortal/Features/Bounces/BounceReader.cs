@@ -1,10 +1,12 @@
 using System.Text.RegularExpressions;
+using AngleSharp.Html.Parser;
 using MimeKit;
 
 namespace PrPortal.Features.Bounces;
 
 /// <summary>One recipient of a bounce: who, what the reporting MTA said, and the codes found in it.</summary>
-public sealed record BounceRecipient(string Recipient, string? Action, string? Status, int? ReplyCode, string Diagnostic);
+/// <remarks><paramref name="DiagnosticType"/> is the Diagnostic-Code's type ("smtp", "x-unix", …) when a DSN gives one.</remarks>
+public sealed record BounceRecipient(string Recipient, string? Action, string? Status, int? ReplyCode, string Diagnostic, string? DiagnosticType = null);
 
 /// <summary>What a returned mail reports: a standard DSN, a plain-text bounce, a feedback (ARF) report or an auto-reply.</summary>
 public sealed record BounceReport(string Kind, IReadOnlyList<BounceRecipient> Recipients)
@@ -20,11 +22,14 @@ public sealed record BounceReport(string Kind, IReadOnlyList<BounceRecipient> Re
 /// </summary>
 public static partial class BounceReader
 {
+    // Sendmail's header line; Zoho writes it above the failed addresses, so it is not always the end of the notice.
+    private const string OriginalReceived = "The original message was received";
+
     private static readonly string[] ReturnedMessageMarkers =
     [
         "--- Below this line is a copy of the message", "------ This is a copy of the message", "----- Original message -----",
         "--- The header of the original message", "------ Original message", "Original message follows",
-        "--------Returned Mail--------", "Content-Type: message/rfc822", "--- Original message follows", "The original message was received",
+        "--------Returned Mail--------", "Content-Type: message/rfc822", "--- Original message follows", OriginalReceived,
         "------ The header of the original message is attached", "----- Unsent message follows",
     ];
 
@@ -55,8 +60,9 @@ public static partial class BounceReader
                 {
                     diagnostic = diagnostic.Length == 0 ? paragraph : diagnostic + "\n" + paragraph;
                 }
+                diagnostic += TranscriptCommand(text, address);
                 var status = Unfold(group["Status"]).Split(' ').FirstOrDefault(s => StatusPattern().IsMatch(s)) ?? FindStatus(diagnostic);
-                recipients.Add(new BounceRecipient(address, Unfold(group["Action"]).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic));
+                recipients.Add(new BounceRecipient(address, Unfold(group["Action"]).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic, TypeOf(group["Diagnostic-Code"])));
             }
             if (recipients.Count > 0)
             {
@@ -71,7 +77,17 @@ public static partial class BounceReader
             return new BounceReport(BounceReport.Dsn, pasted);
         }
 
-        var textRecipients = TextBounce(message, text);
+        // Some notices name the failed address where a returned-message marker would cut it off
+        // (Zoho's "The original message was received" comes first), or bounce a mail the sender sent to itself.
+        var textRecipients = TextBounce(message, text, allowTo: false);
+        if (textRecipients.Count == 0 && HumanText(message, [.. ReturnedMessageMarkers.Where(m => m != OriginalReceived)]) is var longer && longer.Length > text.Length)
+        {
+            textRecipients = TextBounce(message, longer, allowTo: false);
+        }
+        if (textRecipients.Count == 0)
+        {
+            textRecipients = TextBounce(message, text, allowTo: true);
+        }
         if (textRecipients.Count > 0)
         {
             return new BounceReport(BounceReport.Text, textRecipients);
@@ -83,10 +99,10 @@ public static partial class BounceReader
         return new BounceReport(BounceReport.Nothing, []);
     }
 
-    private static List<BounceRecipient> TextBounce(MimeMessage message, string text)
+    private static List<BounceRecipient> TextBounce(MimeMessage message, string text, bool allowTo)
     {
         var own = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var mailbox in message.From.Mailboxes.Concat(message.To.Mailboxes).Concat(message.Sender is null ? [] : [message.Sender]))
+        foreach (var mailbox in message.From.Mailboxes.Concat(allowTo ? [] : message.To.Mailboxes).Concat(message.Sender is null ? [] : [message.Sender]))
         {
             own.Add(mailbox.Address);
         }
@@ -104,7 +120,7 @@ public static partial class BounceReader
                 candidates.Add(address);
             }
         }
-        if (candidates.Count == 0 && OriginalRecipient(message) is { } original)
+        if (candidates.Count == 0 && !allowTo && (OriginalRecipient(message) ?? ReturnedTo(message)) is { } original)
         {
             candidates.Add(original);
         }
@@ -154,7 +170,7 @@ public static partial class BounceReader
                 diagnostic = diagnostic.Length == 0 ? paragraph : diagnostic + "\n" + paragraph;
             }
             var status = Unfold(fields.GetValueOrDefault("Status")).Split(' ').FirstOrDefault(x => StatusPattern().IsMatch(x)) ?? FindStatus(diagnostic);
-            recipients.Add(new BounceRecipient(address, Unfold(fields.GetValueOrDefault("Action")).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic));
+            recipients.Add(new BounceRecipient(address, Unfold(fields.GetValueOrDefault("Action")).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic, TypeOf(fields.GetValueOrDefault("Diagnostic-Code"))));
         }
         return recipients;
     }
@@ -182,18 +198,37 @@ public static partial class BounceReader
     }
 
     /// <summary>The readable notice, without the returned original message.</summary>
-    private static string HumanText(MimeMessage message)
+    private static string HumanText(MimeMessage message) => HumanText(message, ReturnedMessageMarkers);
+
+    private static string HumanText(MimeMessage message, string[] markers)
     {
         var part = message.BodyParts.OfType<TextPart>().FirstOrDefault(p => p.IsPlain && p.ContentType.MediaSubtype != "rfc822-headers")
             ?? message.BodyParts.OfType<TextPart>().FirstOrDefault(p => p.IsHtml);
         var text = part?.Text ?? string.Join("\n\n", Preambles(message));
         if (part?.IsHtml == true)
         {
-            text = HtmlTags().Replace(text.Replace("<br>", "\n", StringComparison.OrdinalIgnoreCase), " ");
+            text = HtmlText(text);
         }
         text = text.Replace("\r\n", "\n");
-        var cut = ReturnedMessageMarkers.Select(m => text.IndexOf(m, StringComparison.OrdinalIgnoreCase)).Where(i => i > 0).DefaultIfEmpty(text.Length).Min();
+        var cut = markers.Select(m => text.IndexOf(m, StringComparison.OrdinalIgnoreCase)).Where(i => i > 0).DefaultIfEmpty(text.Length).Min();
         return text[..cut];
+    }
+
+    private static readonly HtmlParser Html = new();
+
+    /// <summary>The visible text of an HTML notice: no style sheets or scripts, a line per block and break.</summary>
+    private static string HtmlText(string html)
+    {
+        using var document = Html.ParseDocument(html);
+        foreach (var hidden in document.QuerySelectorAll("style, script, head, title").ToList())
+        {
+            hidden.Remove();
+        }
+        foreach (var block in document.QuerySelectorAll("br, p, div, tr, li, h1, h2, h3, h4, h5, h6, table").ToList())
+        {
+            block.Before(document.CreateTextNode("\n"));
+        }
+        return document.Body?.TextContent ?? "";
     }
 
     /// <summary>The lines about one address: from where it is named to the next blank line, joined.</summary>
@@ -232,6 +267,19 @@ public static partial class BounceReader
             }
         }
         return Unfold(string.Join(' ', taken));
+    }
+
+    /// <summary>"\n>>> DATA" when the session transcript shows which command the reply naming the address answered.</summary>
+    private static string TranscriptCommand(string text, string address)
+    {
+        foreach (Match step in TranscriptStep().Matches(text))
+        {
+            if (step.Value.Contains(address, StringComparison.OrdinalIgnoreCase))
+            {
+                return "\n>>> " + step.Groups[1].Value;
+            }
+        }
+        return "";
     }
 
     private static bool LooksLikeNewRecipient(string line)
@@ -274,6 +322,14 @@ public static partial class BounceReader
         return null;
     }
 
+    /// <summary>The To: of a returned copy pasted as text below the notice (old Sendmail, Post.Office).</summary>
+    private static string? ReturnedTo(MimeMessage message)
+    {
+        var full = FullText(message).Replace("\r\n", "\n");
+        var cut = ReturnedMessageMarkers.Select(m => full.IndexOf(m, StringComparison.OrdinalIgnoreCase)).Where(i => i > 0).DefaultIfEmpty(-1).Min();
+        return cut >= 0 && ReturnedToLine().Match(full, cut) is { Success: true } m ? m.Groups[1].Value : null;
+    }
+
     private static bool IsSystemAddress(string address)
     {
         var local = address.Split('@')[0].ToLowerInvariant();
@@ -291,6 +347,9 @@ public static partial class BounceReader
         var value = After(field, ';').Trim().Trim('<', '>');
         return value.Contains('@') ? value : null;
     }
+
+    private static string? TypeOf(string? field) =>
+        field?.IndexOf(';') is int i and > 0 ? field[..i].Trim().ToLowerInvariant() : null;
 
     private static string After(string? value, char separator) =>
         value is null ? "" : value.IndexOf(separator) is var i and >= 0 ? value[(i + 1)..].Trim() : value.Trim();
@@ -318,8 +377,12 @@ public static partial class BounceReader
     [GeneratedRegex(@"^[245]\d\d <[^>]+@")]
     private static partial Regex CodeThenAddress();
 
-    [GeneratedRegex("<[^>]+>")]
-    private static partial Regex HtmlTags();
+    [GeneratedRegex(@"^To:\s*<?([^\s<>@]+@[A-Za-z0-9.\-]+)>?\s*$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex ReturnedToLine();
+
+    // Sendmail's transcript: the command, then the reply naming the address.
+    [GeneratedRegex(@"^>>> ([A-Z]+)[^\n]*\n<<< [^\n]*$", RegexOptions.Multiline)]
+    private static partial Regex TranscriptStep();
 
     [GeneratedRegex(@"out of (the )?office|auto(matic)?[ -]?(reply|response)|vacation|autoreply|不在|自動(応答|返信)", RegexOptions.IgnoreCase)]
     private static partial Regex AutoReplySubject();

@@ -33,10 +33,10 @@ public static class ClassifyVerbs
         var failed = 0;
         foreach (var file in args)
         {
-            MimeMessage message;
+            IReadOnlyList<MimeMessage> messages;
             try
             {
-                message = MimeMessage.Load(file, cancellationToken);
+                messages = BounceFile.Load(file, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
             {
@@ -45,7 +45,7 @@ public static class ClassifyVerbs
                 failed++;
                 continue;
             }
-            var recipients = classifier.Classify(message);
+            var recipients = messages.SelectMany(classifier.Classify).ToList();
             if (recipients.Count == 0)
             {
                 Console.Error.WriteLine($"{file}: no recipient found in this bounce");

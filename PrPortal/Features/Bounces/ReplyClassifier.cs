@@ -75,7 +75,7 @@ public sealed partial class ReplyClassifier
         {
             return new Classification("filtered", false, found.List);
         }
-        return ByStage(stage, found, replyCode ?? 0, text);
+        return ByStage(stage, found, replyCode ?? 0, text, status);
     }
 
     private Classification Match(string? status, int? replyCode, string text)
@@ -97,7 +97,7 @@ public sealed partial class ReplyClassifier
     /// The command a refusal answered changes its meaning: refused before MAIL, the connecting IP is
     /// refused; at MAIL, the sender; "user unknown" after the data, a filter (docomo answers so).
     /// </summary>
-    private static Classification ByStage(string? stage, Classification found, int code, string text)
+    private static Classification ByStage(string? stage, Classification found, int code, string text, string? status)
     {
         if (found.IpBlock || found.Reason is "feedback" or "vacation" or "delivered")
         {
@@ -110,7 +110,8 @@ public sealed partial class ReplyClassifier
             "mail" when found.Reason is "userunknown" or "hostunknown" or "undefined" or "systemerror" or "networkerror" or "syntaxerror"
                 || (found.Reason == "policyviolation" && !text.Contains("polic", StringComparison.OrdinalIgnoreCase)) =>
                 new Classification("rejected", false, found.List),
-            "data" when found.Reason is "userunknown" => new Classification("filtered", false, found.List),
+            // …unless the status itself says the mailbox does not exist (5.1.1).
+            "data" when found.Reason is "userunknown" && status?.StartsWith("5.1.", StringComparison.Ordinal) != true => new Classification("filtered", false, found.List),
             _ => found,
         };
     }
