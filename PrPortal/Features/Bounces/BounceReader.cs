@@ -37,8 +37,15 @@ public static partial class BounceReader
     {
         if (IsFeedback(message))
         {
-            var to = OriginalRecipient(message) ?? "";
-            return new BounceReport(BounceReport.Feedback, [new BounceRecipient(to, null, null, null, "feedback-report")]);
+            // One report may name several recipients (Original-Rcpt-To once each).
+            var reported = ReportedRecipients(message);
+            return new BounceReport(BounceReport.Feedback, [.. (reported.Count > 0 ? reported : [OriginalRecipient(message) ?? ""])
+                .Select(to => new BounceRecipient(to, null, null, null, "feedback-report"))]);
+        }
+        // A reply asking to unsubscribe (the List-Unsubscribe mailto) is the recipient's opt-out: feedback.
+        if (UnsubscribeSubject().IsMatch(message.Subject ?? ""))
+        {
+            return new BounceReport(BounceReport.Feedback, [new BounceRecipient(message.From.Mailboxes.FirstOrDefault()?.Address ?? "", null, null, null, "unsubscribe")]);
         }
 
         var text = HumanText(message);
@@ -75,6 +82,12 @@ public static partial class BounceReader
         if (pasted.Count > 0)
         {
             return new BounceReport(BounceReport.Dsn, pasted);
+        }
+
+        // An out-of-office reply names people to contact instead: it is not a bounce of theirs.
+        if (IsAutoReply(message) && !BounceSubject().IsMatch(message.Subject ?? ""))
+        {
+            return new BounceReport(BounceReport.AutoReply, [new BounceRecipient(message.From.Mailboxes.FirstOrDefault()?.Address ?? "", null, null, null, "auto-reply")]);
         }
 
         // Some notices name the failed address where a returned-message marker would cut it off
@@ -301,6 +314,24 @@ public static partial class BounceReader
             || (message.Headers["Auto-Submitted"]?.StartsWith("auto-replied", StringComparison.OrdinalIgnoreCase) == true && !BounceSubject().IsMatch(subject));
     }
 
+    private static List<string> ReportedRecipients(MimeMessage message)
+    {
+        var found = new List<string>();
+        foreach (var feedback in message.BodyParts.OfType<MimePart>().Where(p => p.ContentType.IsMimeType("message", "feedback-report")))
+        {
+            if (feedback.Content is null)
+            {
+                continue;
+            }
+            using var reader = new StreamReader(feedback.Content.Open());
+            foreach (Match m in OriginalRcptTo().Matches(reader.ReadToEnd()))
+            {
+                found.Add(m.Groups[1].Value.Trim('<', '>'));
+            }
+        }
+        return found;
+    }
+
     private static string? OriginalRecipient(MimeMessage message)
     {
         foreach (var part in message.BodyParts)
@@ -313,7 +344,7 @@ public static partial class BounceReader
             {
                 using var reader = new StreamReader(content.Open());
                 var report = reader.ReadToEnd();
-                if (Regex.Match(report, @"^Original-Rcpt-To:\s*(\S+)", RegexOptions.Multiline | RegexOptions.IgnoreCase) is { Success: true } m)
+                if (OriginalRcptTo().Match(report) is { Success: true } m)
                 {
                     return m.Groups[1].Value.Trim('<', '>');
                 }
@@ -383,6 +414,12 @@ public static partial class BounceReader
     // Sendmail's transcript: the command, then the reply naming the address.
     [GeneratedRegex(@"^>>> ([A-Z]+)[^\n]*\n<<< [^\n]*$", RegexOptions.Multiline)]
     private static partial Regex TranscriptStep();
+
+    [GeneratedRegex(@"^Original-Rcpt-To:\s*(\S+)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex OriginalRcptTo();
+
+    [GeneratedRegex(@"^\s*unsubscribe\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex UnsubscribeSubject();
 
     [GeneratedRegex(@"out of (the )?office|auto(matic)?[ -]?(reply|response)|vacation|autoreply|不在|自動(応答|返信)", RegexOptions.IgnoreCase)]
     private static partial Regex AutoReplySubject();
