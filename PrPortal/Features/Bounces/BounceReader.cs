@@ -30,7 +30,7 @@ public static partial class BounceReader
         "--- Below this line is a copy of the message", "------ This is a copy of the message", "----- Original message -----",
         "--- The header of the original message", "------ Original message", "Original message follows",
         "--------Returned Mail--------", "Content-Type: message/rfc822", "--- Original message follows", OriginalReceived,
-        "------ The header of the original message is attached", "----- Unsent message follows",
+        "------ The header of the original message is attached", "----- Unsent message follows", "------- Returned Message --------",
     ];
 
     public static BounceReport Read(MimeMessage message)
@@ -127,6 +127,11 @@ public static partial class BounceReader
         }
         foreach (Match m in EmailPattern().Matches(text))
         {
+            // "To: …" and "From: …" lines quote the original mail's headers (Exchange's "Your message To: …").
+            if (QuotedHeaderLine().IsMatch(text[(text.LastIndexOf('\n', m.Index) + 1)..m.Index]))
+            {
+                continue;
+            }
             var address = m.Value.Trim('<', '>', '.', ':', ';', '"', '\'', '(', ')', '[', ']');
             if (!own.Contains(address) && !IsSystemAddress(address) && !candidates.Contains(address, StringComparer.OrdinalIgnoreCase))
             {
@@ -414,6 +419,9 @@ public static partial class BounceReader
     // Sendmail's transcript: the command, then the reply naming the address.
     [GeneratedRegex(@"^>>> ([A-Z]+)[^\n]*\n<<< [^\n]*$", RegexOptions.Multiline)]
     private static partial Regex TranscriptStep();
+
+    [GeneratedRegex(@"^\s*(To|From|Cc|Reply-To|Sender):\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex QuotedHeaderLine();
 
     [GeneratedRegex(@"^Original-Rcpt-To:\s*(\S+)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex OriginalRcptTo();
