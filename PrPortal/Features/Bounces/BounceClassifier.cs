@@ -19,9 +19,16 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
             _ when r.Action is "delivered" or "relayed" or "expanded" => new Classification("delivered", false, null),
             // An X-Unix diagnostic is a local delivery program's exit (a pipe, procmail): the mailer failed.
             _ when r.DiagnosticType == "x-unix" => new Classification("mailererror", false, null),
-            _ => Expire(message, r, replies.Classify(r.Status, r.ReplyCode, r.Diagnostic)),
+            _ => Filtered(report, r, Expire(message, r, replies.Classify(r.Status, r.ReplyCode, r.Diagnostic))),
         })).ToList();
     }
+
+    // A plain-text notice (no DSN) that says "no such user" without naming an SMTP command or a status
+    // comes from a filtering gateway answering for the mailbox after the mail was taken (as Sisimai reads it).
+    private static Classification Filtered(BounceReport report, BounceRecipient r, Classification found) =>
+        report.Kind == BounceReport.Text && found is { Reason: "userunknown", AsIs: false } && r.Status is null && ReplyClassifier.Stage(r.Diagnostic) is null
+            ? new Classification("filtered", false, found.List)
+            : found;
 
     // A temporary failure that the reporting MTA finally gave up on is an expiry, not the last error;
     // so is a warning that a mail is still queued after hours or days of retries.

@@ -13,6 +13,9 @@ public sealed record Classification(
     [property: JsonPropertyName("ip_block")] bool IpBlock,
     [property: JsonPropertyName("list")] string? List)
 {
+    /// <summary>Found by a rule marked as_is: the reporting MTA's own words, not reread by SMTP stage or notice kind.</summary>
+    [JsonIgnore] public bool AsIs { get; init; }
+
     public static readonly Classification Undefined = new("undefined", false, null);
 }
 
@@ -70,6 +73,10 @@ public sealed partial class ReplyClassifier
         var words = InnerCodes().Replace(text, "");
         var found = Match(status, replyCode, words);
         var stage = Stage(text);
+        if (found.AsIs)
+        {
+            return found;
+        }
         // 5.2.1 or 5.7.1 with "user unknown" is a filter's refusal unless it answered RCPT TO.
         if (found.Reason == "userunknown" && status is "5.2.1" or "5.7.1" && stage != "rcpt")
         {
@@ -86,7 +93,7 @@ public sealed partial class ReplyClassifier
             {
                 if (rule.Matches(status, replyCode, text))
                 {
-                    return new Classification(rule.Reason, rule.IpBlock, rule.List);
+                    return new Classification(rule.Reason, rule.IpBlock, rule.List) { AsIs = rule.AsIs };
                 }
             }
         }
@@ -116,7 +123,8 @@ public sealed partial class ReplyClassifier
         };
     }
 
-    private static string? Stage(string text) => text.Contains("[RCPT_TO]", StringComparison.Ordinal) ? "rcpt" : (StagePattern().Match(text) is { Success: true } s1 ? s1 : TranscriptPattern().Match(text)) is { Success: true } m
+    /// <summary>The SMTP command a reply answered, when the text says ("connect", "mail", "rcpt", "data"), else null.</summary>
+    public static string? Stage(string text) => text.Contains("[RCPT_TO]", StringComparison.Ordinal) ? "rcpt" : (StagePattern().Match(text) is { Success: true } s1 ? s1 : TranscriptPattern().Match(text)) is { Success: true } m
         ? m.Groups[1].Value.ToLowerInvariant() switch
         {
             var s when s.StartsWith("mail", StringComparison.Ordinal) => "mail",
@@ -155,6 +163,7 @@ public sealed partial class ReplyClassifier
         public string Reason { get; } = definition.Reason;
         public bool IpBlock { get; } = definition.IpBlock;
         public string? List { get; } = definition.List;
+        public bool AsIs { get; } = definition.AsIs;
 
         public bool Matches(string? status, int? code, string text)
         {
@@ -180,6 +189,7 @@ public sealed record RuleDefinition
     [JsonPropertyName("match")] public string[]? Match { get; init; }
     [JsonPropertyName("status")] public string[]? Status { get; init; }
     [JsonPropertyName("codes")] public int[]? Codes { get; init; }
+    [JsonPropertyName("as_is")] public bool AsIs { get; init; }
 }
 
 public sealed record RuleSet

@@ -1,0 +1,159 @@
+using System.Text;
+using PrPortal.Features.Bounces;
+
+namespace PrPortal.Tests.Unit;
+
+/// <summary>Bounce shapes read from hand-written mails: what each recipient is called and why.</summary>
+[Trait("Category", "Unit")]
+public sealed class BounceReaderTests
+{
+    private static readonly BounceClassifier Classifier = new(ReplyClassifier.BuiltIn());
+
+    private static IReadOnlyList<ClassifiedRecipient> Classify(string mail) =>
+        BounceFile.Load(new MemoryStream(Encoding.UTF8.GetBytes(mail.ReplaceLineEndings("\r\n")))).SelectMany(Classifier.Classify).ToList();
+
+    private static string Dsn(string recipient, string action, string status, string diagnostic, string subject = "Undelivered Mail Returned to Sender") => $"""
+        From: MAILER-DAEMON@mx.example.net
+        To: bounce+d1@bounce.prportal.example
+        Subject: {subject}
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+        --b1
+        Content-Type: text/plain
+
+        Your message could not be delivered.
+
+        --b1
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.example.net
+
+        Final-Recipient: rfc822; {recipient}
+        Action: {action}
+        Status: {status}
+        Diagnostic-Code: {diagnostic}
+
+        --b1--
+        """;
+
+    [Fact]
+    public void Every_bounce_in_an_mbox_file_is_read()
+    {
+        var mbox = "From MAILER-DAEMON  Thu Apr 29 23:34:45 2026\n"
+            + Dsn("a@example.jp", "failed", "5.1.1", "smtp; 550 5.1.1 <a@example.jp>: User unknown")
+            + "\n\nFrom MAILER-DAEMON  Thu Apr 29 23:35:45 2026\n"
+            + Dsn("b@example.jp", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full");
+
+        var recipients = Classify(mbox);
+
+        Assert.Equal(["a@example.jp", "b@example.jp"], recipients.Select(r => r.Recipient.Recipient));
+        Assert.Equal(["userunknown", "mailboxfull"], recipients.Select(r => r.Classification.Reason));
+    }
+
+    [Fact]
+    public void A_local_program_failing_is_a_mailer_error()
+    {
+        var recipient = Assert.Single(Classify(Dsn("a@example.jp", "failed", "5.3.0", "X-Unix; 71")));
+
+        Assert.Equal("mailererror", recipient.Classification.Reason);
+    }
+
+    [Fact]
+    public void A_warning_that_mail_is_still_queued_is_an_expiry()
+    {
+        var recipient = Assert.Single(Classify(Dsn("a@example.jp", "delayed", "4.4.7", "smtp; 421 4.4.7 Service not available",
+            subject: "Warning: could not send message for past 4 hours")));
+
+        Assert.Equal("expired", recipient.Classification.Reason);
+        Assert.False(recipient.Classification.IpBlock);
+    }
+
+    [Fact]
+    public void A_feedback_report_names_each_recipient_it_reports()
+    {
+        var mail = """
+            From: abuse@fbl.example.org
+            To: fbl@prportal.example
+            Subject: Abuse report
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=feedback-report; boundary="f1"
+
+            --f1
+            Content-Type: text/plain
+
+            A complaint.
+
+            --f1
+            Content-Type: message/feedback-report
+
+            Feedback-Type: abuse
+            User-Agent: fbl/1.0
+            Version: 1
+            Original-Rcpt-To: one@example.com
+            Original-Rcpt-To: two@example.net
+
+            --f1--
+            """;
+
+        var recipients = Classify(mail);
+
+        Assert.Equal(["one@example.com", "two@example.net"], recipients.Select(r => r.Recipient.Recipient));
+        Assert.All(recipients, r => Assert.Equal("feedback", r.Classification.Reason));
+    }
+
+    [Fact]
+    public void An_unsubscribe_reply_is_the_recipients_feedback()
+    {
+        var mail = """
+            From: reader@example.com
+            To: unsubscribe+d7@bounce.prportal.example
+            Subject: unsubscribe
+            Content-Type: text/plain
+
+            unsubscribe
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("reader@example.com", recipient.Recipient.Recipient);
+        Assert.Equal("feedback", recipient.Classification.Reason);
+    }
+
+    [Fact]
+    public void A_plain_notice_without_a_command_saying_no_such_user_comes_from_a_filter_but_an_mtas_own_words_stand()
+    {
+        static string Notice(string said) => $"""
+            From: MAILER-DAEMON@gw.example.jp
+            To: bounce+d1@bounce.prportal.example
+            Subject: Returned Mail
+            Content-Type: text/plain
+
+            ---The following addresses had delivery errors---
+            kijitora@example.jp {said}
+            """;
+
+        Assert.Equal("filtered", Assert.Single(Classify(Notice("[No such user]"))).Classification.Reason);
+        Assert.Equal("userunknown", Assert.Single(Classify(Notice("(reason: 550 No such user, in reply to RCPT TO command)"))).Classification.Reason);
+        Assert.Equal("userunknown", Assert.Single(Classify(Notice("\n\nInvalid final delivery userid: kijitora@example.jp"))).Classification.Reason);
+    }
+
+    [Fact]
+    public void An_html_notice_is_read_without_its_style_sheet()
+    {
+        var mail = """
+            From: MAILER-DAEMON@mx.example.com
+            To: bounce+d1@bounce.prportal.example
+            Subject: Delivery Status Notification (Failure)
+            Content-Type: text/html
+
+            <html><head><style>@media screen { .x { font-family: 'Open Sans'; } } body { content: "message rejected"; }</style></head>
+            <body><p>Delivery to <b>kijitora@example.com</b> failed.</p><p>550 5.2.2 The recipient's mailbox is full</p></body></html>
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("kijitora@example.com", recipient.Recipient.Recipient);
+        Assert.Equal("mailboxfull", recipient.Classification.Reason);
+    }
+}
