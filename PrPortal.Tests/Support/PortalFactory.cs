@@ -29,9 +29,13 @@ public class PortalFactory : WebApplicationFactory<Program>
         _scale = scale;
         _settings = settings ?? new Dictionary<string, string>();
         DatabasePath = TempFiles.NewPath("portal", ".db");
+        DeliveryLogPath = TempFiles.NewPath("delivery-log", ".jsonl");
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>Where the delivery engine writes its JSON-lines log for this portal.</summary>
+    public string DeliveryLogPath { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -42,6 +46,7 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
         builder.UseSetting("Schedules:Enabled", "false");
+        builder.UseSetting("Delivery:LogFile", DeliveryLogPath);
         builder.UseSetting("Api:Keys:0:Name", "test-shipper");
         builder.UseSetting("Api:Keys:0:Sha256", Features.Api.ApiKeyEntry.Hash(ApiKey));
         // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.
@@ -60,6 +65,7 @@ public class PortalFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         TempFiles.DeleteDatabase(DatabasePath);
+        File.Delete(DeliveryLogPath);
     }
 }
 

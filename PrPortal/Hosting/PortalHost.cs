@@ -86,8 +86,13 @@ public static class PortalHost
             dns = dns with { Servers = [world.DnsEndpoint.ToString()] };
             delivery = delivery with { Mode = "direct", SmtpPort = sandbox.SmtpPort };
         }
+        if (!string.IsNullOrWhiteSpace(delivery.LogFile))
+        {
+            delivery = delivery with { LogFile = Path.GetFullPath(delivery.LogFile, contentRoot) };
+        }
         services.AddSingleton(dns);
         services.AddSingleton(delivery);
+        services.AddSingleton<Features.Delivery.DeliveryLogWriter>();
         services.AddSingleton(Features.Bounces.BounceRules.Load(configuration, contentRoot));
         services.AddSingleton<Infrastructure.Dns.IDnsResolver, Infrastructure.Dns.DnsClientResolver>();
         services.AddSingleton<Features.Providers.ProviderResolver>();

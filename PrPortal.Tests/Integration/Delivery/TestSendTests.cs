@@ -47,6 +47,24 @@ public sealed class TestSendTests(DemoPortalFactory factory) : IClassFixture<Dem
     }
 
     [Fact]
+    public async Task Every_attempt_is_written_to_the_json_lines_delivery_log_that_ingest_reads()
+    {
+        var (service, ips) = await StartAsync();
+        var blocked = ips.First(i => i.Role == SendingIpRole.Primary);
+
+        var result = await service.SendTestAsync(new TestSend { Recipients = "logged-block@hotmail.com", SendingIpId = blocked.Id }, default);
+
+        var attempt = Assert.Single(result.Attempts);
+        var lines = File.ReadAllLines(factory.DeliveryLogPath).Where(l => l.Contains("logged-block@hotmail.com")).ToList();
+        var records = new PrPortal.Features.SendLog.JsonLinesLogParser().Parse(new StringReader(string.Join('\n', lines))).ToList();
+        var record = Assert.Single(records).Record!;
+        Assert.Equal(AttemptOutcome.Rejected, record.Outcome);
+        Assert.Equal(blocked.Address, record.SourceIp);
+        Assert.Equal(attempt.ReplyText, record.ReplyText);
+        Assert.Matches(@"^bounce\+d\d+@bounce\.prportal\.example$", record.EnvelopeFrom);
+    }
+
+    [Fact]
     public async Task Lines_that_are_not_addresses_are_refused_and_named_and_the_rest_sent()
     {
         var (service, ips) = await StartAsync();

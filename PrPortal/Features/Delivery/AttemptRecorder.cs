@@ -4,14 +4,15 @@ using PrPortal.Data.Entities;
 
 namespace PrPortal.Features.Delivery;
 
-/// <summary>Turns attempt results into DeliveryAttempt rows and moves each delivery to its new status.</summary>
-public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, Bounces.ReplyClassifier classifier, Incidents.DetectionService detection)
+/// <summary>Turns attempt results into DeliveryAttempt rows (and lines of the delivery log) and moves each delivery to its new status.</summary>
+public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, Bounces.ReplyClassifier classifier, Incidents.DetectionService detection, DeliveryLogWriter log)
 {
     /// <summary>Stores the attempts tied to deliveries and returns every result with its meaning.</summary>
     public async Task<IReadOnlyList<(AttemptResult Result, Bounces.Classification? Meaning)>> RecordAsync(
         IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
     {
         var classified = results.Select(r => (Result: r, Meaning: Classify(r))).ToList();
+        await log.WriteAsync(results, cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var counts = new Dictionary<SendLog.RollupKey, int>();
         foreach (var (r, meaning) in classified)

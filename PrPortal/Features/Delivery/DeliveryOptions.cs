@@ -19,6 +19,8 @@ public sealed record DeliveryOptions
     /// <summary>Relay credentials: from the environment (Delivery__RelayUsername / Delivery__RelayPassword), never committed.</summary>
     public string? RelayUsername { get; init; }
     public string? RelayPassword { get; init; }
+    /// <summary>PrPortal's JSON-lines delivery log, one line per attempt (relative to the content root); empty turns it off.</summary>
+    public string? LogFile { get; init; }
 
     public bool IsRelay => string.Equals(Mode, "relay", StringComparison.OrdinalIgnoreCase);
 }
