@@ -42,6 +42,7 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await row.Locator("a").First.ClickAsync();
         await Assertions.Expect(page.Locator("#incident-cells")).ToContainTextAsync("203.0.113.10");
         await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("(S3150)");
+        await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("インシデント発生");
         await BrowserPortal.ScreenshotAsync(page, "10-incident-detail-ja");
 
         // Support runs the daily report by hand; the overview then shows yesterday's anomalies.
