@@ -23,6 +23,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<IncidentCell> IncidentCells => Set<IncidentCell>();
     public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
     public DbSet<DailyReport> DailyReports => Set<DailyReport>();
+    public DbSet<BlocklistZone> BlocklistZones => Set<BlocklistZone>();
+    public DbSet<BlocklistResult> BlocklistResults => Set<BlocklistResult>();
+    public DbSet<BlocklistListing> BlocklistListings => Set<BlocklistListing>();
+    public DbSet<DelistingRequest> DelistingRequests => Set<DelistingRequest>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -101,6 +101,8 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.DeliveryService>();
         services.AddSingleton<Features.Delivery.TrafficGenerator>();
         services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
+        services.AddSingleton(PortalConfiguration.ReadBlocklists(configuration));
+        services.AddSingleton<Features.Blocklists.BlocklistService>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();
         services.AddSingleton<Features.Bounces.BounceMailboxService>();

@@ -62,6 +62,27 @@ public static class PortalConfiguration
         return dns;
     }
 
+    public static Features.Blocklists.BlocklistOptions ReadBlocklists(IConfiguration configuration)
+    {
+        var options = Bind<Features.Blocklists.BlocklistOptions>(configuration, "Blocklists");
+        foreach (var server in options.DnsServers)
+        {
+            try
+            {
+                Infrastructure.Dns.DnsOptions.Parse(server);
+            }
+            catch (FormatException e)
+            {
+                throw new StartupException($"Configuration key 'Blocklists:DnsServers': {e.Message}");
+            }
+        }
+        if (options.TimeoutSeconds is <= 0 or > 30 || options.Retries is < 0 or > 5 || options.MaxConcurrency is < 1 or > 1024)
+        {
+            throw new StartupException("Configuration keys 'Blocklists:TimeoutSeconds' (0–30), 'Blocklists:Retries' (0–5) and 'Blocklists:MaxConcurrency' (1–1024) are out of range.");
+        }
+        return options;
+    }
+
     public static Features.Delivery.DeliveryOptions ReadDelivery(IConfiguration configuration)
     {
         var delivery = Bind<Features.Delivery.DeliveryOptions>(configuration, "Delivery");
@@ -187,7 +208,7 @@ public static class PortalConfiguration
     public static ScheduleOptions ReadSchedules(IConfiguration configuration)
     {
         var schedules = Bind<ScheduleOptions>(configuration, "Schedules");
-        foreach (var (key, cron) in new[] { ("BounceMailbox", schedules.BounceMailbox), ("DailyReport", schedules.DailyReport) })
+        foreach (var (key, cron) in new[] { ("BounceMailbox", schedules.BounceMailbox), ("DailyReport", schedules.DailyReport), ("BlocklistCheck", schedules.BlocklistCheck) })
         {
             if (!Quartz.CronExpression.TryParse(cron, out _))
             {

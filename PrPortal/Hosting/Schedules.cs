@@ -11,6 +11,7 @@ public sealed record ScheduleOptions
     public bool Enabled { get; init; } = true;
     public string BounceMailbox { get; init; } = "0 * * * * ?";
     public string DailyReport { get; init; } = "0 0 9 * * ?";
+    public string BlocklistCheck { get; init; } = "0 5 * * * ?";
 }
 
 /// <summary>
@@ -34,6 +35,7 @@ public static class Schedules
             });
             Add<BounceMailboxJob>(q, "bounce-mailbox", "Reads bounces from the bounce mailbox (IMAP)", schedules.BounceMailbox);
             Add<DailyReportJob>(q, "daily-report", "Yesterday per provider × sending IP: volume, acceptance, anomalies", schedules.DailyReport);
+            Add<BlocklistCheckJob>(q, "blocklist-check", "Every sending IP against every enabled DNS blocklist", schedules.BlocklistCheck);
         });
         services.AddQuartzExecutionHistory(_ => { });
         if (schedules.Enabled)

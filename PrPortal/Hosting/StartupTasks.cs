@@ -32,6 +32,7 @@ public sealed class StartupTasks(IServiceScopeFactory scopes, DemoOptions demo) 
         var services = scope.ServiceProvider;
         await services.GetRequiredService<DatabaseInitializer>().MigrateAsync(cancellationToken);
         await services.GetRequiredService<AdminSeeder>().SeedAsync(cancellationToken);
+        await services.GetRequiredService<Features.Blocklists.BlocklistService>().EnsureDefaultZonesAsync(cancellationToken);
 
         var world = services.GetRequiredService<DemoWorldSeeder>();
         if (seedDemoWhenEmpty && demo.Enabled && await world.IsEmptyAsync(cancellationToken))

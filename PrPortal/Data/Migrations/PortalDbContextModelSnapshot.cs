@@ -188,6 +188,127 @@ namespace PrPortal.Data.Migrations
                     b.ToTable("AttemptRollups");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.BlocklistListing", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Codes")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DelistedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("FirstSeenUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SendingIpId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ZoneId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FirstSeenUtc");
+
+                    b.HasIndex("ZoneId");
+
+                    b.HasIndex("SendingIpId", "ZoneId", "Kind", "DelistedAtUtc");
+
+                    b.ToTable("BlocklistListings");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.BlocklistResult", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CheckedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Codes")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SendingIpId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ZoneId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ZoneId");
+
+                    b.HasIndex("SendingIpId", "ZoneId")
+                        .IsUnique();
+
+                    b.ToTable("BlocklistResults");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.BlocklistZone", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DelistUrl")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ErrorCodes")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ListingCodes")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QueryDomain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Weight")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("QueryDomain")
+                        .IsUnique();
+
+                    b.ToTable("BlocklistZones");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.Company", b =>
                 {
                     b.Property<int>("Id")
@@ -235,6 +356,39 @@ namespace PrPortal.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("DailyReports");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.DelistingRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ListingId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RequestedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Where")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ListingId");
+
+                    b.ToTable("DelistingRequests");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.Delivery", b =>
@@ -851,6 +1005,39 @@ namespace PrPortal.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.BlocklistListing", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.SendingIp", "SendingIp")
+                        .WithMany()
+                        .HasForeignKey("SendingIpId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PrPortal.Data.Entities.BlocklistZone", "Zone")
+                        .WithMany()
+                        .HasForeignKey("ZoneId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("SendingIp");
+
+                    b.Navigation("Zone");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.BlocklistResult", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.SendingIp", null)
+                        .WithMany()
+                        .HasForeignKey("SendingIpId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PrPortal.Data.Entities.BlocklistZone", null)
+                        .WithMany()
+                        .HasForeignKey("ZoneId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.Company", b =>
                 {
                     b.HasOne("PrPortal.Data.Entities.PortalUser", "AccountManager")
@@ -859,6 +1046,15 @@ namespace PrPortal.Data.Migrations
                         .OnDelete(DeleteBehavior.SetNull);
 
                     b.Navigation("AccountManager");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.DelistingRequest", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.BlocklistListing", null)
+                        .WithMany("Requests")
+                        .HasForeignKey("ListingId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.Delivery", b =>
@@ -943,6 +1139,11 @@ namespace PrPortal.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Company");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.BlocklistListing", b =>
+                {
+                    b.Navigation("Requests");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.Company", b =>

@@ -16,6 +16,15 @@ public sealed class BounceMailboxJob(BounceMailboxService mailbox) : IJob
 }
 
 [DisallowConcurrentExecution]
+public sealed class BlocklistCheckJob(Blocklists.BlocklistService blocklists) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        context.Result = (await blocklists.CheckNowAsync(cancellationToken)).ToString();
+    }
+}
+
+[DisallowConcurrentExecution]
 public sealed class DailyReportJob(DailyReportService reports) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
