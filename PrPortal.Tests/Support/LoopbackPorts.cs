@@ -12,4 +12,11 @@ public static class LoopbackPorts
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>A UDP port free on 127.0.0.1 right now, for a test DNS server.</summary>
+    public static int FreeUdp()
+    {
+        using var socket = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.Client.LocalEndPoint!).Port;
+    }
 }

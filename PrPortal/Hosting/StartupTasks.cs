@@ -38,7 +38,7 @@ public sealed class StartupTasks(IServiceScopeFactory scopes, DemoOptions demo) 
         if (seedDemoWhenEmpty && demo.Enabled && await world.IsEmptyAsync(cancellationToken))
         {
             var counts = await world.SeedAsync(cancellationToken);
-            Console.WriteLine($"Demo world created: {counts.Companies} companies, {counts.Releases} releases, {counts.Deliveries} deliveries in {counts.Seconds} s.");
+            Console.Error.WriteLine($"Demo world created: {counts.Companies} companies, {counts.Releases} releases, {counts.Deliveries} deliveries in {counts.Seconds} s.");
         }
     }
 

@@ -60,7 +60,8 @@ public sealed class AdminSeeder(
         }
         Check(await users.AddToRoleAsync(admin, PortalRoles.Admin), "admin role");
 
-        Console.WriteLine(generated
+        // To standard error: a verb's standard output is JSON only.
+        Console.Error.WriteLine(generated
             ? $"PrPortal administrator: {seed.AdminEmail} / password: {password}  (generated and shown only this once)"
             : $"PrPortal administrator: {seed.AdminEmail} (password from Seed:AdminPassword)");
     }
