@@ -32,6 +32,11 @@ public sealed class RbldnsdFixture : IAsyncLifetime
             127.0.0.2
             203.0.113.10
             """);
+        // A zone tests change while the server runs (rbldnsd serves only zones named at start).
+        Write("moving.test", "ip4set", """
+            :127.0.0.2:Listed $
+            127.0.0.2
+            """);
         // A dead list whose domain now answers everything.
         Write("dead.test", "ip4trie", """
             :127.0.0.2:everything is listed
