@@ -103,6 +103,7 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
         services.AddSingleton(PortalConfiguration.ReadBlocklists(configuration));
         services.AddSingleton<Features.Blocklists.BlocklistService>();
+        services.AddSingleton<Features.Blocklists.BlocklistHistory>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();
         services.AddSingleton<Features.Bounces.BounceMailboxService>();
@@ -229,6 +230,8 @@ public static class PortalHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapIngestEndpoints();
+        // Signed-in users only, like every page (the fallback policy): the CSV of the blocklist history.
+        Features.Blocklists.BlocklistHistory.MapEndpoints(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
 

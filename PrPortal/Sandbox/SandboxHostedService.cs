@@ -11,7 +11,8 @@ namespace PrPortal.Sandbox;
 /// alias to its production address and, in the demo, applies the reference incident's blocks so a
 /// test send from a blocked IP meets Microsoft's real refusal.
 /// </summary>
-public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<PortalDbContext> factory, ILogger<SandboxHostedService> logger)
+public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<PortalDbContext> factory,
+    Features.Blocklists.BlocklistService blocklists, ILogger<SandboxHostedService> logger)
     : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
@@ -22,9 +23,19 @@ public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<P
         {
             world.MapSendingIp(IPAddress.Parse(ip.BindAddress!), ip.Address);
         }
+        // Every default blocklist answers in the sandbox (with its RFC 5782 test points), never on the Internet.
+        foreach (var zone in Features.Blocklists.BlocklistService.DefaultZones())
+        {
+            world.Zones.AddIpBlocklist(zone.QueryDomain);
+        }
         if (world.Options.ApplyIncident)
         {
             var primaries = ips.Where(i => i.Role == SendingIpRole.Primary).ToList();
+            // The demo's public listings: two incident IPs on SpamCop, one on Barracuda.
+            foreach (var (index, zone, why) in new[] { (0, "bl.spamcop.net", "Blocked - see https://www.spamcop.net/bl.shtml?"), (1, "bl.spamcop.net", "Blocked - see https://www.spamcop.net/bl.shtml?"), (2, "b.barracudacentral.org", "Client host blocked using Barracuda Reputation, see http://www.barracudanetworks.com/reputation/?r=1&ip=") }.Where(l => l.Item1 < primaries.Count))
+            {
+                world.Zones.ListIp(zone, IPAddress.Parse(primaries[index].Address), IPAddress.Parse("127.0.0.2"), why + primaries[index].Address);
+            }
             foreach (var block in IncidentScenario.Reference().Blocks)
             {
                 foreach (var index in block.PrimaryIndexes().Where(i => i < primaries.Count))
@@ -39,7 +50,25 @@ public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<P
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (world.Options.ApplyIncident && !await db.BlocklistResults.AnyAsync(cancellationToken))
+        {
+            // The demo shows its listings at once rather than at the next hourly check.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await blocklists.CheckNowAsync(CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    logger.LogWarning(e, "The demo's first blocklist check failed");
+                }
+            }, CancellationToken.None);
+        }
+    }
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public async Task StoppedAsync(CancellationToken cancellationToken) => await world.DisposeAsync();

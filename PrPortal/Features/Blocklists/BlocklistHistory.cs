@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Security.Claims;
+using CsvHelper;
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using PrPortal.Features.Account;
+
+namespace PrPortal.Features.Blocklists;
+
+public sealed record ListingRow(long Id, string Ip, SendingIpRole Role, string List, string Kind, string? Codes, string? Reason,
+    DateTime FirstSeenUtc, DateTime LastSeenUtc, DateTime? DelistedAtUtc, string? DelistUrl, IReadOnlyList<DelistingRequest> Requests)
+{
+    public bool Open => DelistedAtUtc is null;
+}
+
+public sealed record ZoneState(string Name, string QueryDomain, bool Enabled, int Listed, int Unknown, int Clean, DateTime? CheckedAtUtc, string? Problem);
+
+/// <summary>Every listing interval per IP and list, the state of each zone, delisting requests, and the CSV export.</summary>
+public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<ListingRow>> ListingsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var listings = await db.BlocklistListings.AsNoTracking().Include(l => l.SendingIp).Include(l => l.Zone).Include(l => l.Requests)
+            .OrderByDescending(l => l.DelistedAtUtc == null).ThenByDescending(l => l.FirstSeenUtc).ToListAsync(cancellationToken);
+        return listings.Select(l => new ListingRow(l.Id, l.SendingIp!.Address, l.SendingIp.Role,
+            l.Zone?.Name ?? (l.Kind == BlocklistService.DnsblKind ? "?" : "Microsoft SNDS"), l.Kind, l.Codes, l.Reason,
+            l.FirstSeenUtc, l.LastSeenUtc, l.DelistedAtUtc, l.Zone?.DelistUrl,
+            l.Requests.OrderBy(r => r.RequestedAtUtc).ToList())).ToList();
+    }
+
+    public async Task<IReadOnlyList<ZoneState>> ZonesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var zones = await db.BlocklistZones.AsNoTracking().OrderByDescending(z => z.Weight).ThenBy(z => z.Name).ToListAsync(cancellationToken);
+        var results = await db.BlocklistResults.AsNoTracking().ToListAsync(cancellationToken);
+        return zones.Select(z =>
+        {
+            var mine = results.Where(r => r.ZoneId == z.Id).ToList();
+            var problem = mine.Count > 0 && mine.All(r => r.Status == BlocklistStatus.Unknown) ? mine[0].Reason : null;
+            return new ZoneState(z.Name, z.QueryDomain, z.Enabled, mine.Count(r => r.Status == BlocklistStatus.Listed),
+                mine.Count(r => r.Status == BlocklistStatus.Unknown), mine.Count(r => r.Status == BlocklistStatus.Clean),
+                mine.Count > 0 ? mine.Max(r => r.CheckedAtUtc) : null, problem);
+        }).ToList();
+    }
+
+    /// <summary>Records a removal request (Admin or Support), or changes how an earlier one ended.</summary>
+    public async Task AddRequestAsync(ClaimsPrincipal user, long listingId, string where, string? note, CancellationToken cancellationToken)
+    {
+        Authorize(user);
+        if (string.IsNullOrWhiteSpace(where))
+        {
+            throw new ArgumentException("Say where the removal was requested.");
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.BlocklistListings.AnyAsync(l => l.Id == listingId, cancellationToken))
+        {
+            throw new ArgumentException($"Listing {listingId} does not exist.");
+        }
+        db.DelistingRequests.Add(new DelistingRequest
+        {
+            ListingId = listingId, Where = where.Trim(), Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim(),
+            RequestedAtUtc = clock.GetUtcNow().UtcDateTime, RequestedBy = user.Identity?.Name ?? "?",
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task SetRequestStatusAsync(ClaimsPrincipal user, long requestId, DelistingRequestStatus status, CancellationToken cancellationToken)
+    {
+        Authorize(user);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var changed = await db.DelistingRequests.Where(r => r.Id == requestId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status), cancellationToken);
+        if (changed == 0)
+        {
+            throw new ArgumentException($"Request {requestId} does not exist.");
+        }
+    }
+
+    private static void Authorize(ClaimsPrincipal user)
+    {
+        if (!user.IsInRole(PortalRoles.Admin) && !user.IsInRole(PortalRoles.Support))
+        {
+            throw new UnauthorizedAccessException("Only Admin and Support record delisting requests.");
+        }
+    }
+
+    /// <summary>The listing table as CSV (UTF-8 with BOM so spreadsheet programs read Japanese), times in UTC ISO 8601.</summary>
+    public async Task WriteCsvAsync(Stream output, CancellationToken cancellationToken)
+    {
+        var rows = await ListingsAsync(cancellationToken);
+        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true), leaveOpen: true);
+        await using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+        foreach (var header in new[] { "ip", "role", "list", "kind", "codes", "reason", "first_seen_utc", "last_seen_utc", "delisted_at_utc", "requests" })
+        {
+            csv.WriteField(header);
+        }
+        await csv.NextRecordAsync();
+        foreach (var r in rows)
+        {
+            csv.WriteField(r.Ip);
+            csv.WriteField(r.Role.ToString());
+            csv.WriteField(r.List);
+            csv.WriteField(r.Kind);
+            csv.WriteField(r.Codes);
+            csv.WriteField(r.Reason);
+            csv.WriteField(r.FirstSeenUtc.ToString("O", CultureInfo.InvariantCulture));
+            csv.WriteField(r.LastSeenUtc.ToString("O", CultureInfo.InvariantCulture));
+            csv.WriteField(r.DelistedAtUtc?.ToString("O", CultureInfo.InvariantCulture));
+            csv.WriteField(string.Join(" | ", r.Requests.Select(q => $"{q.RequestedAtUtc:yyyy-MM-dd} {q.Where} ({q.Status}, {q.RequestedBy})")));
+            await csv.NextRecordAsync();
+        }
+    }
+
+    public static void MapEndpoints(IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/blocklists/history.csv", async (HttpContext http, BlocklistHistory history) =>
+        {
+            http.Response.ContentType = "text/csv; charset=utf-8";
+            http.Response.Headers.ContentDisposition = "attachment; filename=\"blocklist-history.csv\"";
+            await history.WriteCsvAsync(http.Response.Body, http.RequestAborted);
+        });
+}
