@@ -52,4 +52,44 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         var refused = await anonymous.GetAsync("/blocklists/history.csv");
         Assert.DoesNotContain("203.0.113.10", await refused.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task The_ip_pool_grid_shows_every_ip_by_provider_with_its_listings_and_a_cell_opens_its_detail()
+    {
+        await browser.Portal.Service<PrPortal.Features.Blocklists.BlocklistService>().CheckNowAsync(default);
+        // Mail from the first incident IP to Outlook.com this hour: the sandbox refuses it with S3150.
+        var delivery = browser.Portal.Service<PrPortal.Features.Delivery.DeliveryService>();
+        var blockedIp = (await delivery.SendingIpsAsync(default)).First(i => i.Address == "203.0.113.10");
+        await delivery.SendTestAsync(new PrPortal.Features.Delivery.TestSend { Recipients = "a@outlook.jp\nb@hotmail.com\nc@outlook.com", SendingIpId = blockedIp.Id }, default);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/ip-pool");
+        await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await page.WaitForURLAsync("**/ip-pool");
+        await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Fip-pool");
+        await BrowserPortal.WaitForCircuitAsync(page);
+
+        var grid = page.Locator("#pool-grid");
+        await Assertions.Expect(grid.Locator("tbody tr")).ToHaveCountAsync(52); // 48 primary + 4 spare
+        var first = grid.Locator("tr[data-ip='203.0.113.10']");
+        await Assertions.Expect(first.Locator(".listing-badge")).ToContainTextAsync("SpamCop");
+        await Assertions.Expect(grid.Locator("thead")).ToContainTextAsync("Microsoft（Outlook.com）");
+        await Assertions.Expect(first.Locator("td.pool-cell").First).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("blocked"));
+        await BrowserPortal.ScreenshotAsync(page, "18-ip-pool-ja");
+
+        await first.Locator("td.pool-cell").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#cell-detail")).ToContainTextAsync("直近6時間の送信結果");
+        await Assertions.Expect(page.Locator("#cell-detail svg").First).ToBeVisibleAsync();
+        await BrowserPortal.ScreenshotAsync(page, "19-ip-pool-cell-ja");
+        await page.Keyboard.PressAsync("Escape");
+
+        await page.Locator("#pool-role .mud-chip", new() { HasText = "予備IP" }).ClickAsync();
+        await Assertions.Expect(grid.Locator("tbody tr")).ToHaveCountAsync(4);
+
+        var wall = await browser.NewPageAsync(3840, 2160);
+        await wall.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fip-pool");
+        await BrowserPortal.SignInAsync(wall, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await Assertions.Expect(wall.Locator("#page-title")).ToHaveTextAsync("IP pool health");
+        await Assertions.Expect(wall.Locator("#pool-grid tbody tr")).ToHaveCountAsync(52);
+        await BrowserPortal.ScreenshotAsync(wall, "20-ip-pool-wall-en");
+    }
 }

@@ -104,6 +104,7 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.ReadBlocklists(configuration));
         services.AddSingleton<Features.Blocklists.BlocklistService>();
         services.AddSingleton<Features.Blocklists.BlocklistHistory>();
+        services.AddSingleton<Features.IpPool.IpPoolHealth>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();
         services.AddSingleton<Features.Bounces.BounceMailboxService>();
