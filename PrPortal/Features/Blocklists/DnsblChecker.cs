@@ -57,20 +57,14 @@ public sealed class DnsblChecker(IDnsResolver dns, int maxConcurrency = 32)
             }
         }
 
-        var trusted = await Task.WhenAll(zones.Select(z => Bounded(() => TestPointsAsync(z, cancellationToken))));
-        var checks = new List<Task<ZoneCheck>>();
-        for (var z = 0; z < zones.Count; z++)
-        {
-            var zone = zones[z];
-            var problem = trusted[z];
-            foreach (var ip in ips)
-            {
-                checks.Add(problem is null
-                    ? Bounded(() => QueryAsync(ip, zone, cancellationToken))
-                    : Task.FromResult(new ZoneCheck(ip, zone, BlocklistStatus.Unknown, [], problem)));
-            }
-        }
-        return await Task.WhenAll(checks);
+        // Test points and IP queries go out together (a timeout costs once, not twice); a zone that
+        // fails its test points then has every answer of its replaced by "unknown".
+        var trust = zones.Select(z => Bounded(() => TestPointsAsync(z, cancellationToken))).ToList();
+        var checks = zones.SelectMany(zone => ips.Select(ip => Bounded(() => QueryAsync(ip, zone, cancellationToken)))).ToList();
+        var problems = await Task.WhenAll(trust);
+        var results = await Task.WhenAll(checks);
+        var byZone = zones.Select((z, i) => (z.Id, Problem: problems[i])).ToDictionary(x => x.Id, x => x.Problem);
+        return results.Select(c => byZone[c.Zone.Id] is { } problem ? new ZoneCheck(c.Ip, c.Zone, BlocklistStatus.Unknown, [], problem) : c).ToList();
     }
 
     /// <summary>Null when the zone answers its test points as RFC 5782 says; otherwise why it cannot be trusted.</summary>
