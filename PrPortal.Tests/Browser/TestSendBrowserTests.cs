@@ -64,6 +64,9 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await page.GotoAsync("/incidents");
         await Assertions.Expect(page.Locator("#incidents-table")).ToContainTextAsync("Open");
         await BrowserPortal.ScreenshotAsync(page, "14-incidents-en");
+        await page.Locator("#incidents-table tr a").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("Incident opened");
+        await BrowserPortal.ScreenshotAsync(page, "14b-incident-detail-en");
         await page.GotoAsync("/delivery/test");
         await Assertions.Expect(page.Locator("#sandbox-status")).ToContainTextAsync("Sandbox running");
         await BrowserPortal.ScreenshotAsync(page, "15-test-send-en");

@@ -7,6 +7,15 @@ public static class PortalProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>The settings a verb run needs: this database, the test administrator, no sandbox.</summary>
+    public static Dictionary<string, string> Environment(string databasePath) => new()
+    {
+        ["ConnectionStrings__Portal"] = $"Data Source={databasePath}",
+        ["Seed__AdminEmail"] = PortalFactory.AdminEmail,
+        ["Seed__AdminPassword"] = PortalFactory.AdminPassword,
+        ["Sandbox__Enabled"] = "false",
+    };
+
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -50,6 +50,23 @@ public sealed class PortalConfigurationTests
         Assert.DoesNotContain("\n", error.Message);
     }
 
+    [Theory]
+    [InlineData("Blocklists:DnsServers:0", "dns.example", "'Blocklists:DnsServers'")]
+    [InlineData("Blocklists:TimeoutSeconds", "0", "'Blocklists:TimeoutSeconds'")]
+    [InlineData("Blocklists:MaxConcurrency", "0", "'Blocklists:MaxConcurrency'")]
+    [InlineData("Schedules:BlocklistCheck", "every hour", "'Schedules:BlocklistCheck'")]
+    public void Bad_blocklist_values_name_their_key(string key, string value, string named)
+    {
+        var error = Assert.Throws<StartupException>(() =>
+        {
+            var configuration = Config((key, value));
+            PortalConfiguration.ReadBlocklists(configuration);
+            PortalConfiguration.ReadSchedules(configuration);
+        });
+
+        Assert.Contains(named, error.Message);
+    }
+
     [Fact]
     public void Bad_admin_email_names_its_key()
     {

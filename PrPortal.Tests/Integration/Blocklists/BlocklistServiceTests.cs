@@ -86,4 +86,43 @@ public sealed class BlocklistServiceTests(RbldnsdFixture rbldnsd) : IClassFixtur
         await using var check = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         Assert.Null((await check.BlocklistListings.SingleAsync()).DelistedAtUtc);
     }
+
+    [Fact]
+    public async Task A_zone_whose_codes_cannot_be_read_is_unknown_and_the_others_are_still_checked()
+    {
+        using var portal = new BlocklistPortal(rbldnsd.Endpoint);
+        await PrepareAsync(portal, "bl.test");
+        await using (var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            db.BlocklistZones.Add(new BlocklistZone { Name = "typo", QueryDomain = "zen.test", ListingCodes = "127.0.0.2=SBL;127.0.0.x=CSS" });
+            await db.SaveChangesAsync();
+        }
+
+        var summary = await portal.Service<BlocklistService>().CheckNowAsync(default);
+
+        Assert.Equal(1, summary.Listed); // 203.0.113.10 on bl.test
+        Assert.Equal(["typo"], summary.UntrustedZones);
+        var zones = await portal.Service<BlocklistHistory>().ZonesAsync(default);
+        Assert.Contains("127.0.0.x", zones.Single(z => z.Name == "typo").Problem);
+    }
+
+    [Fact]
+    public async Task Only_admin_and_support_record_a_delisting_request_and_it_must_say_where()
+    {
+        using var portal = new BlocklistPortal(rbldnsd.Endpoint);
+        await PrepareAsync(portal, "bl.test");
+        await portal.Service<BlocklistService>().CheckNowAsync(default);
+        var history = portal.Service<BlocklistHistory>();
+        var listing = Assert.Single(await history.ListingsAsync(default));
+        static System.Security.Claims.ClaimsPrincipal As(string role) => new(new System.Security.Claims.ClaimsIdentity(
+            [new(System.Security.Claims.ClaimTypes.Name, $"{role.ToLowerInvariant()}@prportal.example"), new(System.Security.Claims.ClaimTypes.Role, role)], "test"));
+
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => history.AddRequestAsync(As("AccountManager"), listing.Id, "delist@bl.test", null, default));
+        await Assert.ThrowsAsync<ArgumentException>(() => history.AddRequestAsync(As("Support"), listing.Id, "  ", null, default));
+        await Assert.ThrowsAsync<ArgumentException>(() => history.AddRequestAsync(As("Support"), listing.Id + 1000, "delist@bl.test", null, default));
+        await history.AddRequestAsync(As("Support"), listing.Id, "delist@bl.test", "asked by mail", default);
+
+        var request = Assert.Single(Assert.Single(await history.ListingsAsync(default)).Requests);
+        Assert.Equal(("delist@bl.test", "support@prportal.example", DelistingRequestStatus.Requested), (request.Where, request.RequestedBy, request.Status));
+    }
 }

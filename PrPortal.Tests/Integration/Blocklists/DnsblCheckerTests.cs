@@ -89,16 +89,11 @@ public sealed class DnsblCheckerTests(RbldnsdFixture rbldnsd) : IClassFixture<Rb
     public async Task The_dnsbl_check_verb_prints_one_object_per_ip_and_zone()
     {
         var db = TempFiles.NewPath("verb", ".db");
-        var env = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Portal"] = $"Data Source={db}",
-            ["Seed__AdminEmail"] = PortalFactory.AdminEmail,
-            ["Seed__AdminPassword"] = PortalFactory.AdminPassword,
-            ["Sandbox__Enabled"] = "false",
-        };
+        var env = PortalProcess.Environment(db);
 
         var run = await PortalProcess.RunAsync(env, "dnsbl-check", "--ip", "203.0.113.10", "--ip", "203.0.113.99", "--zone", "zen.test", "--zone", "bl.test", "--dns", rbldnsd.Endpoint);
         var bad = await PortalProcess.RunAsync(env, "dnsbl-check", "--ip", "not-an-ip");
+        var badDns = await PortalProcess.RunAsync(env, "dnsbl-check", "--ip", "203.0.113.10", "--dns", "dns.example:53");
         TempFiles.DeleteDatabase(db);
 
         Assert.Equal(0, run.ExitCode);
@@ -110,5 +105,7 @@ public sealed class DnsblCheckerTests(RbldnsdFixture rbldnsd) : IClassFixture<Rb
         Assert.Equal("clean", lines.Single(l => l.GetProperty("ip").GetString() == "203.0.113.99" && l.GetProperty("zone").GetString() == "bl.test").GetProperty("status").GetString());
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("not-an-ip", bad.Stderr);
+        Assert.Equal(2, badDns.ExitCode);
+        Assert.Contains("--dns", badDns.Stderr);
     }
 }

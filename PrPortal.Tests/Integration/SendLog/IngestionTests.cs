@@ -101,13 +101,7 @@ public sealed class IngestionTests(DemoPortalFactory factory) : IClassFixture<De
         _ = factory.Server;
         var verbLog = TempFiles.NewPath("verb", ".log");
         WriteLog(verbLog, 100, new DateTime(2025, 8, 1, 0, 0, 0, DateTimeKind.Utc), firstDelivery: 1);
-        var env = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Portal"] = $"Data Source={factory.DatabasePath}",
-            ["Seed__AdminPassword"] = PortalFactory.AdminPassword,
-            ["Seed__AdminEmail"] = PortalFactory.AdminEmail,
-            ["Sandbox__Enabled"] = "false",
-        };
+        var env = PortalProcess.Environment(factory.DatabasePath);
 
         var run = await PortalProcess.RunAsync(env, "ingest", "--format", "postfix", "--year", "2025", verbLog);
         var bad = await PortalProcess.RunAsync(env, "ingest", "--format", "exim", verbLog);

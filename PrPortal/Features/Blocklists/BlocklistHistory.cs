@@ -45,7 +45,7 @@ public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory,
         }).ToList();
     }
 
-    /// <summary>Records a removal request (Admin or Support), or changes how an earlier one ended.</summary>
+    /// <summary>Records a removal request (Admin or Support); it starts as "requested".</summary>
     public async Task AddRequestAsync(ClaimsPrincipal user, long listingId, string where, string? note, CancellationToken cancellationToken)
     {
         Authorize(user);
@@ -64,17 +64,6 @@ public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory,
             RequestedAtUtc = clock.GetUtcNow().UtcDateTime, RequestedBy = user.Identity?.Name ?? "?",
         });
         await db.SaveChangesAsync(cancellationToken);
-    }
-
-    public async Task SetRequestStatusAsync(ClaimsPrincipal user, long requestId, DelistingRequestStatus status, CancellationToken cancellationToken)
-    {
-        Authorize(user);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var changed = await db.DelistingRequests.Where(r => r.Id == requestId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status), cancellationToken);
-        if (changed == 0)
-        {
-            throw new ArgumentException($"Request {requestId} does not exist.");
-        }
     }
 
     private static void Authorize(ClaimsPrincipal user)

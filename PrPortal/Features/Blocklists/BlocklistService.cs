@@ -72,7 +72,22 @@ public sealed class BlocklistService(
         var zones = await db.BlocklistZones.Where(z => z.Enabled).OrderBy(z => z.Id).ToListAsync(cancellationToken);
         var ips = await db.SendingIps.Where(i => i.Enabled).OrderBy(i => i.Role).ThenBy(i => i.Id).ToListAsync(cancellationToken);
         var checker = new DnsblChecker(Resolver(), options.MaxConcurrency);
-        var checks = await checker.CheckAsync(ips.Select(i => i.Address).ToList(), zones.Select(ZoneRule.From).ToList(), cancellationToken);
+        // A zone whose answer codes cannot be read is not asked: its results are unknown, naming why.
+        var rules = new List<ZoneRule>();
+        var misconfigured = new List<ZoneCheck>();
+        foreach (var zone in zones)
+        {
+            try
+            {
+                rules.Add(ZoneRule.From(zone));
+            }
+            catch (FormatException e)
+            {
+                var rule = new ZoneRule(zone.Id, zone.Name, zone.QueryDomain, new Dictionary<string, string>(), new HashSet<string>());
+                misconfigured.AddRange(ips.Select(ip => new ZoneCheck(ip.Address, rule, BlocklistStatus.Unknown, [], $"zone configuration: {e.Message}")));
+            }
+        }
+        var checks = (await checker.CheckAsync(ips.Select(i => i.Address).ToList(), rules, cancellationToken)).Concat(misconfigured).ToList();
         var now = clock.GetUtcNow().UtcDateTime;
         var ipIds = ips.ToDictionary(i => i.Address, i => i.Id);
 

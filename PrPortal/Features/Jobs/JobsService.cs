@@ -39,6 +39,22 @@ public sealed class JobsService(ISchedulerFactory schedulers, IExecutionHistoryS
         await scheduler.TriggerJob(new JobKey(job, "portal"), cancellationToken);
     }
 
+    /// <summary>Runs a job now and waits (at most <paramref name="wait"/>) until its run is in the history.</summary>
+    public async Task<JobRow?> RunNowAndWaitAsync(ClaimsPrincipal actor, string job, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        async Task<JobRow?> RowAsync() => (await ListAsync(cancellationToken)).FirstOrDefault(j => j.Name == job);
+        var before = (await RowAsync())?.LastRunUtc;
+        await RunNowAsync(actor, job, cancellationToken);
+        var deadline = DateTime.UtcNow + wait;
+        var row = await RowAsync();
+        while (row?.LastRunUtc == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, cancellationToken);
+            row = await RowAsync();
+        }
+        return row;
+    }
+
     public async Task SetPausedAsync(ClaimsPrincipal actor, string job, bool paused, CancellationToken cancellationToken)
     {
         EnsureAllowed(actor);
