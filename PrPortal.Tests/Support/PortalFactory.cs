@@ -51,6 +51,7 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Api:Keys:0:Sha256", Features.Api.ApiKeyEntry.Hash(ApiKey));
         // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.
         builder.UseSetting("Sandbox:DnsPort", "0");
+        builder.UseSetting("Sandbox:SndsPort", "0");
         builder.UseSetting("Sandbox:SimulatorNetwork", $"127.{20 + Environment.ProcessId % 60}.{Interlocked.Increment(ref _networks) % 250 + 1}.0");
         foreach (var (key, value) in _settings)
         {

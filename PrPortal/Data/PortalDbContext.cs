@@ -27,6 +27,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<BlocklistResult> BlocklistResults => Set<BlocklistResult>();
     public DbSet<BlocklistListing> BlocklistListings => Set<BlocklistListing>();
     public DbSet<DelistingRequest> DelistingRequests => Set<DelistingRequest>();
+    public DbSet<SndsDataRow> SndsDataRows => Set<SndsDataRow>();
+    public DbSet<SndsIpStatusRange> SndsIpStatusRanges => Set<SndsIpStatusRange>();
+    public DbSet<SndsImport> SndsImports => Set<SndsImport>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -77,6 +77,7 @@ public static class PortalHost
         var dns = PortalConfiguration.ReadDns(configuration);
         var delivery = PortalConfiguration.ReadDelivery(configuration);
         var sandbox = PortalConfiguration.ReadSandbox(configuration, demo);
+        var snds = PortalConfiguration.ReadSnds(configuration);
         services.AddSingleton(sandbox);
         if (sandbox.Enabled == true)
         {
@@ -85,6 +86,7 @@ public static class PortalHost
             services.AddSingleton(world);
             dns = dns with { Servers = [world.DnsEndpoint.ToString()] };
             delivery = delivery with { Mode = "direct", SmtpPort = sandbox.SmtpPort };
+            snds = snds with { BaseUrl = world.SndsBaseUrl, Key = world.SndsKey };
         }
         if (!string.IsNullOrWhiteSpace(delivery.LogFile))
         {
@@ -104,6 +106,9 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.ReadBlocklists(configuration));
         services.AddSingleton<Features.Blocklists.BlocklistService>();
         services.AddSingleton<Features.Blocklists.BlocklistHistory>();
+        services.AddSingleton(snds);
+        services.AddHttpClient(Features.Blocklists.Snds.SndsImporter.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(snds.TimeoutSeconds));
+        services.AddSingleton<Features.Blocklists.Snds.SndsImporter>();
         services.AddSingleton<Features.IpPool.IpPoolHealth>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();

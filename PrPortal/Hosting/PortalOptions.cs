@@ -83,6 +83,20 @@ public static class PortalConfiguration
         return options;
     }
 
+    public static Features.Blocklists.Snds.SndsOptions ReadSnds(IConfiguration configuration)
+    {
+        var snds = Bind<Features.Blocklists.Snds.SndsOptions>(configuration, "Snds");
+        if (!Uri.TryCreate(snds.BaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            throw new StartupException($"Configuration key 'Snds:BaseUrl' must be an http(s) URL, got '{snds.BaseUrl}'.");
+        }
+        if (snds.TimeoutSeconds is <= 0 or > 600)
+        {
+            throw new StartupException("Configuration key 'Snds:TimeoutSeconds' must be between 0 and 600.");
+        }
+        return snds;
+    }
+
     public static Features.Delivery.DeliveryOptions ReadDelivery(IConfiguration configuration)
     {
         var delivery = Bind<Features.Delivery.DeliveryOptions>(configuration, "Delivery");

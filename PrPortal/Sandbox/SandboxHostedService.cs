@@ -12,7 +12,7 @@ namespace PrPortal.Sandbox;
 /// test send from a blocked IP meets Microsoft's real refusal.
 /// </summary>
 public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<PortalDbContext> factory,
-    Features.Blocklists.BlocklistService blocklists, ILogger<SandboxHostedService> logger)
+    Features.Blocklists.BlocklistService blocklists, Features.Blocklists.Snds.SndsImporter snds, ILogger<SandboxHostedService> logger)
     : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
@@ -53,21 +53,30 @@ public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<P
     public async Task StartedAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // The demo shows its listings at once rather than at the next hourly check or daily import.
         if (world.Options.ApplyIncident && !await db.BlocklistResults.AnyAsync(cancellationToken))
         {
-            // The demo shows its listings at once rather than at the next hourly check.
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await blocklists.CheckNowAsync(CancellationToken.None);
-                }
-                catch (Exception e)
-                {
-                    logger.LogWarning(e, "The demo's first blocklist check failed");
-                }
-            }, CancellationToken.None);
+            RunInBackground("blocklist check", () => blocklists.CheckNowAsync(CancellationToken.None));
         }
+        if (world.Options.ApplyIncident && !await db.SndsImports.AnyAsync(cancellationToken))
+        {
+            RunInBackground("SNDS import", () => snds.ImportAsync(null, CancellationToken.None));
+        }
+    }
+
+    private void RunInBackground(string what, Func<Task> work)
+    {
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await work();
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "The demo's first {What} failed", what);
+            }
+        }, CancellationToken.None);
     }
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -10,6 +10,8 @@ public sealed record SandboxOptions
     /// <summary>The provider simulators listen on NETWORK.n (n = provider order) on this port.</summary>
     public string SimulatorNetwork { get; init; } = "127.0.2.0";
     public int SmtpPort { get; init; } = 2525;
+    /// <summary>The sandbox's Microsoft SNDS answers over HTTP on 127.0.0.1 on this port; 0 picks a free one.</summary>
+    public int SndsPort { get; init; } = 10080;
     /// <summary>Apply the reference incident's blocks (39 primaries blocked by Microsoft) at start.</summary>
     public bool ApplyIncident { get; init; } = true;
 }

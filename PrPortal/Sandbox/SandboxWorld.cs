@@ -18,6 +18,7 @@ public sealed class SandboxWorld : IAsyncDisposable
     private readonly ConcurrentDictionary<IPAddress, string> _production = new();
     private readonly Dictionary<string, ProviderSimulator> _simulators = [];
     private SandboxDnsServer? _dns;
+    private Http.LoopbackHttpServer? _snds;
 
     public SandboxWorld(SandboxOptions options)
     {
@@ -31,7 +32,16 @@ public sealed class SandboxWorld : IAsyncDisposable
             _simulators[provider.Id] = new ProviderSimulator(ProviderProfile.For(provider.Id), new IPEndPoint(address, options.SmtpPort), ProductionAddress);
         }
         RegisterDomains();
+        SndsPort = options.SndsPort == 0 ? FreeTcpPort() : options.SndsPort;
     }
+
+    /// <summary>The sandbox SNDS answers only this key, made anew each start, as the real one answers only yours.</summary>
+    public string SndsKey { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+    public int SndsPort { get; }
+    public string SndsBaseUrl => $"http://127.0.0.1:{SndsPort}/snds/";
+
+    /// <summary>The production addresses of every mapped sending IP.</summary>
+    public IReadOnlyList<string> SendingIps => _production.Values.Distinct().Order(StringComparer.Ordinal).ToList();
 
     public SandboxOptions Options { get; }
     public SandboxZones Zones { get; } = new();
@@ -56,6 +66,8 @@ public sealed class SandboxWorld : IAsyncDisposable
     {
         _dns = new SandboxDnsServer(Zones, DnsEndpoint);
         _dns.Start();
+        var snds = new Http.SandboxSnds(this, SndsKey, () => SendingIps, TimeProvider.System);
+        _snds = new Http.LoopbackHttpServer(SndsPort, snds.Answer);
         foreach (var simulator in _simulators.Values)
         {
             simulator.Start();
@@ -90,10 +102,18 @@ public sealed class SandboxWorld : IAsyncDisposable
         return ((IPEndPoint)udp.LocalEndPoint!).Port;
     }
 
+    private static int FreeTcpPort()
+    {
+        using var tcp = new TcpListener(IPAddress.Loopback, 0);
+        tcp.Start();
+        return ((IPEndPoint)tcp.LocalEndpoint).Port;
+    }
+
     public async ValueTask DisposeAsync()
     {
         var dns = Interlocked.Exchange(ref _dns, null);
         dns?.Dispose();
+        Interlocked.Exchange(ref _snds, null)?.Dispose();
         foreach (var simulator in _simulators.Values)
         {
             await simulator.DisposeAsync();

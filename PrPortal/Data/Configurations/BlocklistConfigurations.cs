@@ -36,3 +36,28 @@ public sealed class BlocklistListingConfiguration : IEntityTypeConfiguration<Blo
         builder.HasMany(l => l.Requests).WithOne().HasForeignKey(r => r.ListingId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+public sealed class SndsDataRowConfiguration : IEntityTypeConfiguration<SndsDataRow>
+{
+    public void Configure(EntityTypeBuilder<SndsDataRow> builder)
+    {
+        builder.Property(r => r.Ip).HasMaxLength(45);
+        builder.Property(r => r.FilterResult).HasMaxLength(10);
+        builder.HasIndex(r => new { r.Day, r.Ip }).IsUnique();
+        builder.HasIndex(r => r.Ip);
+    }
+}
+
+public sealed class SndsIpStatusRangeConfiguration : IEntityTypeConfiguration<SndsIpStatusRange>
+{
+    public void Configure(EntityTypeBuilder<SndsIpStatusRange> builder)
+    {
+        builder.Property(r => r.FirstIp).HasMaxLength(45);
+        builder.Property(r => r.LastIp).HasMaxLength(45);
+    }
+}
+
+public sealed class SndsImportConfiguration : IEntityTypeConfiguration<SndsImport>
+{
+    public void Configure(EntityTypeBuilder<SndsImport> builder) => builder.HasIndex(i => i.AtUtc);
+}

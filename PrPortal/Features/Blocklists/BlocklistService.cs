@@ -92,10 +92,6 @@ public sealed class BlocklistService(
         var ipIds = ips.ToDictionary(i => i.Address, i => i.Id);
 
         var results = await db.BlocklistResults.ToDictionaryAsync(r => (r.SendingIpId, r.ZoneId), cancellationToken);
-        var open = await db.BlocklistListings.Where(l => l.Kind == DnsblKind && l.DelistedAtUtc == null)
-            .ToDictionaryAsync(l => (l.SendingIpId, l.ZoneId ?? 0), cancellationToken);
-        var news = new List<ZoneCheck>();
-        var delisted = new List<ZoneCheck>();
         foreach (var check in checks)
         {
             var key = (ipIds[check.Ip], check.Zone.Id);
@@ -108,32 +104,14 @@ public sealed class BlocklistService(
             result.Codes = check.Codes.Count > 0 ? string.Join(",", check.Codes) : null;
             result.Reason = Trim(check.Reason);
             result.CheckedAtUtc = now;
-
-            // An unknown answer changes no interval: neither listed nor delisted can be told.
-            if (check.Status == BlocklistStatus.Listed)
-            {
-                if (open.TryGetValue(key, out var listing))
-                {
-                    listing.LastSeenUtc = now;
-                    listing.Codes = result.Codes;
-                    listing.Reason = result.Reason;
-                }
-                else
-                {
-                    db.BlocklistListings.Add(new BlocklistListing
-                    {
-                        SendingIpId = key.Item1, ZoneId = key.Item2, Kind = DnsblKind, Codes = result.Codes, Reason = result.Reason,
-                        FirstSeenUtc = now, LastSeenUtc = now,
-                    });
-                    news.Add(check);
-                }
-            }
-            else if (check.Status == BlocklistStatus.Clean && open.TryGetValue(key, out var ended))
-            {
-                ended.DelistedAtUtc = now;
-                delisted.Add(check);
-            }
         }
+        // An unknown answer changes no interval: neither listed nor delisted can be told.
+        var (opened, closed) = await ListingIntervals.ApplyAsync(db, DnsblKind, checks.Select(c => new ListingObservation(ipIds[c.Ip], c.Zone.Id,
+            c.Status switch { BlocklistStatus.Listed => true, BlocklistStatus.Clean => false, _ => null },
+            c.Codes.Count > 0 ? string.Join(",", c.Codes) : null, Trim(c.Reason))), now, cancellationToken);
+        var byKey = checks.ToDictionary(c => (ipIds[c.Ip], c.Zone.Id));
+        var news = opened.Select(l => byKey[(l.SendingIpId, l.ZoneId!.Value)]).ToList();
+        var delisted = closed.Select(l => byKey[(l.SendingIpId, l.ZoneId!.Value)]).ToList();
         await db.SaveChangesAsync(cancellationToken);
 
         var untrusted = checks.Where(c => c.Status == BlocklistStatus.Unknown).GroupBy(c => c.Zone.Name)

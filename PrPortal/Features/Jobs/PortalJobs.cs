@@ -25,6 +25,17 @@ public sealed class BlocklistCheckJob(Blocklists.BlocklistService blocklists) : 
 }
 
 [DisallowConcurrentExecution]
+public sealed class SndsImportJob(Blocklists.Snds.SndsImporter snds) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        // A failure (unreachable, HTML for a bad key, an empty file) throws: the jobs page shows why; no data changes.
+        var summary = await snds.ImportAsync(null, cancellationToken);
+        context.Result = summary.ToString();
+    }
+}
+
+[DisallowConcurrentExecution]
 public sealed class DailyReportJob(DailyReportService reports) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
