@@ -54,6 +54,32 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
     }
 
     [Fact]
+    public async Task Microsofts_snds_status_shows_the_blocked_ips_and_an_import_now_adds_them_to_the_listings()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Fblocklists");
+        await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await page.WaitForURLAsync("**/blocklists");
+        await BrowserPortal.WaitForCircuitAsync(page);
+
+        await page.ClickAsync("#snds-import-now");
+        await Assertions.Expect(page.Locator("#snds-last")).ToContainTextAsync("取り込み済み", new() { Timeout = 30_000 });
+        // The sandbox's Microsoft blocks the reference incident's IPs: SNDS reports them blocked and RED.
+        var blocked = browser.Portal.Service<PrPortal.Sandbox.SandboxWorld>().Simulator(PrPortal.Features.Providers.MailboxProviderCatalog.MicrosoftConsumer).Rules.BlockedIps.Count;
+        Assert.True(blocked > 0);
+        await Assertions.Expect(page.Locator("#snds-counts")).ToContainTextAsync($"ブロック {blocked}");
+        await Assertions.Expect(page.Locator("#snds-table tbody tr").First).ToContainTextAsync("ブロック中");
+        await Assertions.Expect(page.Locator("#snds-table tbody tr").First).ToContainTextAsync("RED");
+        await page.Locator("#listing-search").FillAsync("Microsoft SNDS");
+        await Assertions.Expect(page.Locator("#listings")).ToContainTextAsync("blocked,RED");
+        await page.Locator("#snds").ScrollIntoViewIfNeededAsync();
+        await BrowserPortal.ScreenshotAsync(page, "21-snds-ja");
+
+        var jobs = await browser.Portal.Service<PrPortal.Features.Jobs.JobsService>().ListAsync(default);
+        Assert.Equal(true, jobs.Single(j => j.Name == "snds-import").LastSucceeded);
+    }
+
+    [Fact]
     public async Task The_ip_pool_grid_shows_every_ip_by_provider_with_its_listings_and_a_cell_opens_its_detail()
     {
         await browser.Portal.Service<PrPortal.Features.Blocklists.BlocklistService>().CheckNowAsync(default);

@@ -109,6 +109,7 @@ public static class PortalHost
         services.AddSingleton(snds);
         services.AddHttpClient(Features.Blocklists.Snds.SndsImporter.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(snds.TimeoutSeconds));
         services.AddSingleton<Features.Blocklists.Snds.SndsImporter>();
+        services.AddSingleton<Features.Blocklists.Snds.SndsStatus>();
         services.AddSingleton<Features.IpPool.IpPoolHealth>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();
