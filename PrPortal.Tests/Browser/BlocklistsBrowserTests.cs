@@ -18,7 +18,7 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
 
         await page.ClickAsync("#check-now");
         await Assertions.Expect(page.Locator("#check-message")).ToContainTextAsync("チェックが完了しました", new() { Timeout = 20_000 });
-        var spamcop = page.Locator("#listings tr", new() { HasText = "203.0.113.10" });
+        var spamcop = page.Locator("#listings tr", new() { HasText = "203.0.113.10" }).Filter(new() { HasText = "SpamCop" });
         await Assertions.Expect(spamcop).ToContainTextAsync("SpamCop");
         await Assertions.Expect(spamcop).ToContainTextAsync("掲載中");
         await Assertions.Expect(page.Locator("#listings")).ToContainTextAsync("Barracuda");
@@ -33,12 +33,30 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         await Assertions.Expect(spamcop).ToContainTextAsync("申請中");
         await Assertions.Expect(spamcop).ToContainTextAsync(PortalFactory.AdminEmail);
 
+        await spamcop.Locator(".request-granted").ClickAsync();
+        await page.Locator("#status-note").FillAsync("SpamCop の自動解除を確認");
+        await page.ClickAsync("#status-save");
+        await Assertions.Expect(spamcop.Locator(".request-status")).ToHaveTextAsync("解除済み");
+
+        // Admin adds a zone: a bad answer code is refused in the dialog, naming the field; fixed, the zone is there.
+        await page.ClickAsync("#add-zone");
+        await page.Locator("#zone-name").FillAsync("Spamhaus DQS");
+        await page.Locator("#zone-domain").FillAsync("abc123key.zen.dq.spamhaus.net");
+        await page.Locator("#zone-listing-codes").FillAsync("SBL");
+        await page.ClickAsync("#zone-save");
+        await Assertions.Expect(page.Locator("#zone-error")).ToContainTextAsync("Listing codes: 'SBL' is not an IPv4 answer code");
+        await page.Locator("#zone-listing-codes").FillAsync("127.0.0.2=SBL;127.0.0.3=CSS;127.0.0.4=XBL");
+        await BrowserPortal.ScreenshotAsync(page, "22-zone-edit-ja");
+        await page.ClickAsync("#zone-save");
+        await Assertions.Expect(page.Locator("[data-zone='abc123key.zen.dq.spamhaus.net']")).ToContainTextAsync("Spamhaus DQS");
+        await Assertions.Expect(page.Locator("[data-zone='abc123key.zen.dq.spamhaus.net']")).ToContainTextAsync("未チェック");
+
         await page.Locator("#listing-search").FillAsync("Barracuda");
         await Assertions.Expect(page.Locator("#listings tbody tr")).ToHaveCountAsync(1);
 
         await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fblocklists");
         await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Blocklist history");
-        await Assertions.Expect(page.Locator("#listings")).ToContainTextAsync("Requested");
+        await Assertions.Expect(page.Locator("#listings")).ToContainTextAsync("Granted");
         await BrowserPortal.ScreenshotAsync(page, "17-blocklists-en");
 
         // The export is the same table as CSV, for the signed-in user only.
@@ -47,7 +65,7 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         var text = await csv.TextAsync();
         Assert.StartsWith("\uFEFFip,role,list,kind,codes,reason,first_seen_utc", text);
         Assert.Contains("203.0.113.10,Primary,SpamCop,dnsbl,127.0.0.2", text);
-        Assert.Contains("https://www.spamcop.net/bl.shtml (Requested", text);
+        Assert.Contains("https://www.spamcop.net/bl.shtml (Granted", text);
         using var anonymous = new HttpClient { BaseAddress = new Uri(browser.BaseUrl) };
         var refused = await anonymous.GetAsync("/blocklists/history.csv");
         Assert.DoesNotContain("203.0.113.10", await refused.Content.ReadAsStringAsync());
@@ -83,6 +101,7 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
     public async Task The_ip_pool_grid_shows_every_ip_by_provider_with_its_listings_and_a_cell_opens_its_detail()
     {
         await browser.Portal.Service<PrPortal.Features.Blocklists.BlocklistService>().CheckNowAsync(default);
+        await browser.Portal.Service<PrPortal.Features.Blocklists.Snds.SndsImporter>().ImportAsync(null, default);
         // Mail from the first incident IP to Outlook.com this hour: the sandbox refuses it with S3150.
         var delivery = browser.Portal.Service<PrPortal.Features.Delivery.DeliveryService>();
         var blockedIp = (await delivery.SendingIpsAsync(default)).First(i => i.Address == "203.0.113.10");
@@ -97,7 +116,8 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         var grid = page.Locator("#pool-grid");
         await Assertions.Expect(grid.Locator("tbody tr")).ToHaveCountAsync(52); // 48 primary + 4 spare
         var first = grid.Locator("tr[data-ip='203.0.113.10']");
-        await Assertions.Expect(first.Locator(".listing-badge")).ToContainTextAsync("SpamCop");
+        await Assertions.Expect(first.Locator(".listing-badge", new() { HasText = "SpamCop" })).ToBeVisibleAsync();
+        await Assertions.Expect(first.Locator(".listing-badge", new() { HasText = "Microsoft SNDS" })).ToBeVisibleAsync();
         await Assertions.Expect(grid.Locator("thead")).ToContainTextAsync("Microsoft（Outlook.com）");
         await Assertions.Expect(first.Locator("td.pool-cell").First).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("blocked"));
         await BrowserPortal.ScreenshotAsync(page, "18-ip-pool-ja");

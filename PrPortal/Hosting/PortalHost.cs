@@ -106,6 +106,7 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.ReadBlocklists(configuration));
         services.AddSingleton<Features.Blocklists.BlocklistService>();
         services.AddSingleton<Features.Blocklists.BlocklistHistory>();
+        services.AddSingleton<Features.Blocklists.ZoneSettings>();
         services.AddSingleton(snds);
         services.AddHttpClient(Features.Blocklists.Snds.SndsImporter.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(snds.TimeoutSeconds));
         services.AddSingleton<Features.Blocklists.Snds.SndsImporter>();

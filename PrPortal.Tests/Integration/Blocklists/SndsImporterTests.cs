@@ -45,11 +45,12 @@ public sealed class SndsImporterTests : IDisposable
 
     private static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "snds", name));
 
-    private sealed class SndsPortal(string baseUrl, string? key) : PortalFactory(demo: false, settings: new Dictionary<string, string>
+    private sealed class SndsPortal(string baseUrl, string? key, bool scheduled = false) : PortalFactory(demo: false, settings: new Dictionary<string, string>
     {
         ["Snds:BaseUrl"] = baseUrl,
         ["Snds:Key"] = key ?? "",
         ["Snds:TimeoutSeconds"] = "5",
+        ["Schedules:Enabled"] = scheduled ? "true" : "false",
     });
 
     private static async Task AddPoolAsync(PortalFactory portal)
@@ -126,6 +127,23 @@ public sealed class SndsImporterTests : IDisposable
         var failed = await db.SndsImports.OrderBy(i => i.Id).LastAsync();
         Assert.False(failed.Succeeded);
         Assert.Contains(reason, failed.Error);
+    }
+
+    [Fact]
+    public async Task The_daily_job_shows_a_failed_import_with_its_reason_on_the_jobs_page()
+    {
+        using var portal = new SndsPortal(_server.BaseUrl + "snds/", Key, scheduled: true);
+        await AddPoolAsync(portal);
+        _revoked = true;
+        var support = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, PrPortal.Features.Account.PortalRoles.Support)], "test"));
+
+        var row = await portal.Service<PrPortal.Features.Jobs.JobsService>().RunNowAndWaitAsync(support, "snds-import", TimeSpan.FromSeconds(30), default);
+
+        Assert.NotNull(row);
+        Assert.False(row.LastSucceeded);
+        Assert.Contains("HTML page instead of CSV", row.LastError);
+        Assert.Equal("0 30 9 * * ?", row.Cron);
     }
 
     [Fact]

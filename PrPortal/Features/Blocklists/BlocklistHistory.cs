@@ -14,7 +14,7 @@ public sealed record ListingRow(long Id, string Ip, SendingIpRole Role, string L
     public bool Open => DelistedAtUtc is null;
 }
 
-public sealed record ZoneState(string Name, string QueryDomain, bool Enabled, int Listed, int Unknown, int Clean, DateTime? CheckedAtUtc, string? Problem);
+public sealed record ZoneState(int Id, string Name, string QueryDomain, bool Enabled, int Listed, int Unknown, int Clean, DateTime? CheckedAtUtc, string? Problem);
 
 /// <summary>Every listing interval per IP and list, the state of each zone, delisting requests, and the CSV export.</summary>
 public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory, TimeProvider clock)
@@ -39,7 +39,7 @@ public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory,
         {
             var mine = results.Where(r => r.ZoneId == z.Id).ToList();
             var problem = mine.Count > 0 && mine.All(r => r.Status == BlocklistStatus.Unknown) ? mine[0].Reason : null;
-            return new ZoneState(z.Name, z.QueryDomain, z.Enabled, mine.Count(r => r.Status == BlocklistStatus.Listed),
+            return new ZoneState(z.Id, z.Name, z.QueryDomain, z.Enabled, mine.Count(r => r.Status == BlocklistStatus.Listed),
                 mine.Count(r => r.Status == BlocklistStatus.Unknown), mine.Count(r => r.Status == BlocklistStatus.Clean),
                 mine.Count > 0 ? mine.Max(r => r.CheckedAtUtc) : null, problem);
         }).ToList();
@@ -63,6 +63,21 @@ public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory,
             ListingId = listingId, Where = where.Trim(), Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim(),
             RequestedAtUtc = clock.GetUtcNow().UtcDateTime, RequestedBy = user.Identity?.Name ?? "?",
         });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Records how a removal request ended (Admin or Support), with the list's answer as a note.</summary>
+    public async Task SetRequestStatusAsync(ClaimsPrincipal user, long requestId, DelistingRequestStatus status, string? note, CancellationToken cancellationToken)
+    {
+        Authorize(user);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var request = await db.DelistingRequests.FindAsync([requestId], cancellationToken) ?? throw new ArgumentException($"Request {requestId} does not exist.");
+        request.Status = status;
+        if (!string.IsNullOrWhiteSpace(note))
+        {
+            var line = $"{clock.GetUtcNow().UtcDateTime:yyyy-MM-dd} {status} ({user.Identity?.Name}): {note.Trim()}";
+            request.Note = request.Note is null ? line : request.Note + "\n" + line;
+        }
         await db.SaveChangesAsync(cancellationToken);
     }
 
