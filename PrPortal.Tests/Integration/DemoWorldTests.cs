@@ -115,7 +115,7 @@ public sealed class DemoWorldTests(DemoPortalFactory factory) : IClassFixture<De
     {
         using var client = await PortalClient.SignedInAsync(factory, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
 
-        var page = System.Net.WebUtility.HtmlDecode(await client.GetStringAsync("/"));
+        var page = System.Net.WebUtility.HtmlDecode(await client.GetStringAsync("/overview"));
 
         Assert.Contains("48 + 4", page);
         Assert.Contains("Microsoft（Outlook.com）", page);

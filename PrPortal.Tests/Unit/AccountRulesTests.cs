@@ -61,7 +61,8 @@ public sealed class AccountRulesTests
     [Theory]
     [InlineData("jobs", "Nav.Jobs")]
     [InlineData("sender-domains?tab=1", "Nav.SenderDomains")]
-    [InlineData("", "Nav.Overview")]
+    [InlineData("", "Nav.IpPool")]
+    [InlineData("overview", "Nav.Overview")]
     public void Page_titles_come_from_the_menu(string path, string key)
     {
         Assert.Equal(key, NavAreas.TitleKeyFor(path));

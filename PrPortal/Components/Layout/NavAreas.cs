@@ -10,8 +10,9 @@ public static class NavAreas
 
     public static readonly IReadOnlyList<Area> All =
     [
-        new("/", "Nav.Overview", Icons.Material.Filled.Dashboard),
-        new("/ip-pool", "Nav.IpPool", Icons.Material.Filled.Lan),
+        // The pool grid is the home page: the screen a support person leaves open.
+        new("/", "Nav.IpPool", Icons.Material.Filled.Lan),
+        new("/overview", "Nav.Overview", Icons.Material.Filled.Dashboard),
         new("/blocklists", "Nav.Blocklists", Icons.Material.Filled.Block),
         new("/incidents", "Nav.Incidents", Icons.Material.Filled.ReportProblem),
         new("/reports", "Nav.Reports", Icons.Material.Filled.Assessment),
@@ -26,6 +27,6 @@ public static class NavAreas
     public static string TitleKeyFor(string relativePath)
     {
         var path = "/" + relativePath.Split('?', '#')[0].Trim('/');
-        return All.FirstOrDefault(a => a.Href == path)?.TitleKey ?? "Nav.Overview";
+        return All.FirstOrDefault(a => a.Href == path)?.TitleKey ?? "Nav.IpPool";
     }
 }
