@@ -30,6 +30,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<SndsDataRow> SndsDataRows => Set<SndsDataRow>();
     public DbSet<SndsIpStatusRange> SndsIpStatusRanges => Set<SndsIpStatusRange>();
     public DbSet<SndsImport> SndsImports => Set<SndsImport>();
+    public DbSet<RoutingExclusion> RoutingExclusions => Set<RoutingExclusion>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -112,6 +112,9 @@ public static class PortalHost
         services.AddSingleton<Features.Blocklists.Snds.SndsImporter>();
         services.AddSingleton<Features.Blocklists.Snds.SndsStatus>();
         services.AddSingleton<Features.IpPool.IpPoolHealth>();
+        services.AddSingleton<Features.IpPool.PoolChanges>();
+        services.AddSingleton(PortalConfiguration.Bind<Features.IpPool.RoutingOptions>(configuration, "Routing"));
+        services.AddSingleton<Features.IpPool.RoutingService>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();
         services.AddSingleton<Features.Bounces.BounceMailboxService>();

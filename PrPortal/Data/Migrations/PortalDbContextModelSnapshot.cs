@@ -917,6 +917,52 @@ namespace PrPortal.Data.Migrations
                     b.ToTable("Releases");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.RoutingExclusion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EndedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProviderId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SendingIpId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SendingIpId", "ProviderId", "EndedAtUtc");
+
+                    b.ToTable("RoutingExclusions");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.SendingIp", b =>
                 {
                     b.Property<int>("Id")
@@ -1268,6 +1314,17 @@ namespace PrPortal.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Company");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.RoutingExclusion", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.SendingIp", "SendingIp")
+                        .WithMany()
+                        .HasForeignKey("SendingIpId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("SendingIp");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.BlocklistListing", b =>

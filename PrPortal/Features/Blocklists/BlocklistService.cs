@@ -31,7 +31,7 @@ public sealed record CheckSummary(int Ips, int Zones, int Listed, int Clean, int
 /// on a delisting, and once when no zone can be asked at all.
 /// </summary>
 public sealed class BlocklistService(
-    IDbContextFactory<PortalDbContext> factory, BlocklistOptions options, DnsOptions dnsOptions, AlertService alerts, TimeProvider clock, ILogger<BlocklistService> logger)
+    IDbContextFactory<PortalDbContext> factory, BlocklistOptions options, DnsOptions dnsOptions, AlertService alerts, IpPool.PoolChanges changes, TimeProvider clock, ILogger<BlocklistService> logger)
 {
     public const string DnsblKind = "dnsbl";
 
@@ -113,6 +113,7 @@ public sealed class BlocklistService(
         var news = opened.Select(l => byKey[(l.SendingIpId, l.ZoneId!.Value)]).ToList();
         var delisted = closed.Select(l => byKey[(l.SendingIpId, l.ZoneId!.Value)]).ToList();
         await db.SaveChangesAsync(cancellationToken);
+        changes.Notify();
 
         var untrusted = checks.Where(c => c.Status == BlocklistStatus.Unknown).GroupBy(c => c.Zone.Name)
             .Where(g => g.Count() == ips.Count).Select(g => g.Key).ToList();

@@ -31,6 +31,7 @@ public sealed class DeliveryService(
     DeliveryEngine engine,
     AttemptRecorder recorder,
     TimeProvider clock,
+    IpPool.RoutingService routing,
     Sandbox.SandboxWorld? sandbox = null)
 {
     public const string TestCompanyName = "テスト送信 (PrPortal)";
@@ -119,7 +120,7 @@ public sealed class DeliveryService(
             var (delivery, recipient) = pair;
             var ip = request.SendingIpId is { } id
                 ? ips.Single(i => i.Id == id)
-                : PickPrimary(ips);
+                : await routing.PickForAsync(recipient.Email, cancellationToken);
             var message = ReleaseMessage.Build(delivery.Id, release.FromAddress, company.Name, recipient.Email, request.Subject, request.Body);
             return await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(delivery.Id),
                 [new OutgoingRecipient(recipient.Email, delivery.Id)], SendingRoute.From(ip)), cancellationToken);
@@ -131,17 +132,5 @@ public sealed class DeliveryService(
                 x.Result.ReplyCode, x.Result.ReplyText, x.Result.Error, x.Result.Outcome, x.Result.AttemptedAtUtc,
                 x.Meaning?.Reason, x.Meaning?.IpBlock ?? false, x.Meaning?.List))
             .OrderBy(a => a.Recipient).ToList(), refused);
-    }
-
-    /// <summary>Any enabled primary, at random, as the pool does today; the routing policy refines this later.</summary>
-    public static SendingIp PickPrimary(IReadOnlyList<SendingIp> ips)
-    {
-        var primaries = ips.Where(i => i.Role == SendingIpRole.Primary).ToList();
-        var pool = primaries.Count > 0 ? primaries : ips.ToList();
-        if (pool.Count == 0)
-        {
-            throw new InvalidOperationException("No sending IP is enabled.");
-        }
-        return pool[Random.Shared.Next(pool.Count)];
     }
 }

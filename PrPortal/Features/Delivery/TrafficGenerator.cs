@@ -17,7 +17,7 @@ public sealed record TrafficProgress(int Sent, int Total, int Accepted, int Defe
 /// Sends a stream of release mails at a set rate through the real engine: one new release of a random
 /// company to recipients drawn from the database, each from a random primary IP, every attempt recorded.
 /// </summary>
-public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory, DeliveryEngine engine, AttemptRecorder recorder, TimeProvider clock)
+public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory, DeliveryEngine engine, AttemptRecorder recorder, IpPool.RoutingService routing, TimeProvider clock)
 {
     public async Task<TrafficProgress> RunAsync(TrafficPlan plan, IProgress<TrafficProgress>? progress, CancellationToken cancellationToken)
     {
@@ -28,7 +28,6 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
         var watch = Stopwatch.StartNew();
         var (release, recipients, companyName) = await PrepareAsync(plan.Mails, cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var ips = await db.SendingIps.AsNoTracking().Where(i => i.Enabled).ToListAsync(cancellationToken);
 
         int sent = 0, accepted = 0, deferred = 0, rejected = 0, errors = 0;
         var pending = new List<AttemptResult>();
@@ -47,7 +46,17 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
             {
                 try
                 {
-                    var ip = DeliveryService.PickPrimary(ips);
+                    SendingIp ip;
+                    try
+                    {
+                        ip = await routing.PickForAsync(email, cancellationToken);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Every IP is excluded for this provider: the mail waits rather than going out blocked.
+                        Interlocked.Increment(ref deferred);
+                        return;
+                    }
                     var message = ReleaseMessage.Build(deliveryId, release.FromAddress, companyName, email, release.Title, "本文 / body");
                     var results = await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(deliveryId),
                         [new OutgoingRecipient(email, deliveryId)], SendingRoute.From(ip)), cancellationToken);

@@ -5,7 +5,7 @@ namespace PrPortal.Features.Incidents;
 /// ingested logs, in the web host and in the ingest verb alike) and applies what it finds to incidents
 /// at once; a timer asks about silence.
 /// </summary>
-public sealed class DetectionService(DetectorOptions options, IncidentService incidents, TimeProvider clock, ILogger<DetectionService> logger)
+public sealed class DetectionService(DetectorOptions options, IncidentService incidents, IpPool.PoolChanges changes, TimeProvider clock, ILogger<DetectionService> logger)
     : BackgroundService
 {
     private readonly BlockDetector _detector = new(options);
@@ -24,6 +24,8 @@ public sealed class DetectionService(DetectorOptions options, IncidentService in
         {
             _gate.Release();
         }
+        // New attempts: open grid pages redraw.
+        changes.Notify();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -16,7 +16,7 @@ public enum CellHealth
     Blocked,
 }
 
-public sealed record GridCell(string ProviderId, int Attempts, int Accepted, int IpBlocks, CellHealth Health)
+public sealed record GridCell(string ProviderId, int Attempts, int Accepted, int IpBlocks, CellHealth Health, CellRouting Routing = CellRouting.InUse)
 {
     public double Acceptance => Attempts == 0 ? 0 : (double)Accepted / Attempts;
 }
@@ -34,13 +34,14 @@ public sealed record CellHour(DateTime HourUtc, int Accepted, int Deferred, int 
 
 public sealed record CellReply(DateTime AtUtc, AttemptOutcome Outcome, string? Reason, bool IpBlock, string? Text);
 
-public sealed record CellDetail(string Address, string ProviderId, IReadOnlyList<CellHour> Hours, IReadOnlyList<CellReply> Replies, IReadOnlyList<IpListing> Listings);
+public sealed record CellDetail(int SendingIpId, string Address, string ProviderId, IReadOnlyList<CellHour> Hours, IReadOnlyList<CellReply> Replies, IReadOnlyList<IpListing> Listings,
+    RoutingExclusion? Exclusion, IReadOnlyList<RoutingExclusion> RoutingHistory);
 
 /// <summary>
 /// The IP pool at a glance: every sending IP (primary, then spare) × mailbox provider over the last
 /// hours, from the hourly rollups, with each IP's open blocklist listings.
 /// </summary>
-public sealed class IpPoolHealth(IDbContextFactory<PortalDbContext> factory, TimeProvider clock)
+public sealed class IpPoolHealth(IDbContextFactory<PortalDbContext> factory, RoutingService routing, TimeProvider clock)
 {
     public static CellHealth Judge(int attempts, int accepted, int ipBlocks)
     {
@@ -72,6 +73,7 @@ public sealed class IpPoolHealth(IDbContextFactory<PortalDbContext> factory, Tim
             .GroupBy(r => r.SendingIpId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
         var providers = MailboxProviderCatalog.All.Where(p => p.Id != MailboxProviderCatalog.Unknown).OrderBy(p => p.SortOrder).Select(p => p.Id).ToList();
         var byCell = sums.ToLookup(s => (s.SourceIp, s.ProviderId));
+        var routes = await routing.PictureAsync(providers, cancellationToken);
         var rows = ips.Select(ip => new GridRow(ip.Id, ip.Address, ip.Role, ip.Enabled,
             providers.Select(p =>
             {
@@ -79,7 +81,7 @@ public sealed class IpPoolHealth(IDbContextFactory<PortalDbContext> factory, Tim
                 var attempts = cell.Sum(c => c.Count);
                 var accepted = cell.Where(c => c.Outcome == AttemptOutcome.Accepted).Sum(c => c.Count);
                 var blocks = cell.Where(c => c.IpBlock).Sum(c => c.Count);
-                return new GridCell(p, attempts, accepted, blocks, Judge(attempts, accepted, blocks));
+                return new GridCell(p, attempts, accepted, blocks, Judge(attempts, accepted, blocks), routes.StateOf(ip.Id, p, ip.Role));
             }).ToList(),
             listings.GetValueOrDefault(ip.Id, []), unknown.GetValueOrDefault(ip.Id))).ToList();
         return new PoolGrid(from, to, providers, rows, latest);
@@ -107,7 +109,9 @@ public sealed class IpPoolHealth(IDbContextFactory<PortalDbContext> factory, Tim
             .Select(a => new CellReply(a.AttemptedAtUtc, a.Outcome, a.Reason, a.IpBlock, a.ReplyText ?? a.Error))
             .ToListAsync(cancellationToken);
         var listings = ip is null ? [] : (await OpenListingsAsync(db, ip.Id, cancellationToken)).GetValueOrDefault(ip.Id, []);
-        return new CellDetail(address, providerId, hoursList, replies, listings);
+        var history = ip is null ? [] : await db.RoutingExclusions.AsNoTracking().Where(e => e.SendingIpId == ip.Id && e.ProviderId == providerId)
+            .OrderByDescending(e => e.StartedAtUtc).Take(10).ToListAsync(cancellationToken);
+        return new CellDetail(ip?.Id ?? 0, address, providerId, hoursList, replies, listings, history.FirstOrDefault(e => e.EndedAtUtc is null), history);
     }
 
     private static async Task<Dictionary<int, IReadOnlyList<IpListing>>> OpenListingsAsync(PortalDbContext db, int? ipId, CancellationToken cancellationToken)

@@ -33,7 +33,7 @@ public sealed record SndsImportSummary(DateOnly? Day, int DataRows, int StatusRa
 /// empty, nothing readable) is recorded with its reason and changes no data.
 /// </summary>
 public sealed class SndsImporter(IDbContextFactory<PortalDbContext> factory, SndsOptions options, IHttpClientFactory http,
-    AlertService alerts, TimeProvider clock, ILogger<SndsImporter> logger)
+    AlertService alerts, IpPool.PoolChanges changes, TimeProvider clock, ILogger<SndsImporter> logger)
 {
     public const string Kind = "microsoft-snds";
     public const string HttpClientName = "snds";
@@ -146,6 +146,7 @@ public sealed class SndsImporter(IDbContextFactory<PortalDbContext> factory, Snd
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        changes.Notify();
 
         var addresses = ips.ToDictionary(i => i.Id, i => i.Address);
         if (opened.Count > 0)

@@ -1,0 +1,136 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using PrPortal.Features.Account;
+
+namespace PrPortal.Features.IpPool;
+
+/// <summary>Section "Routing".</summary>
+public sealed record RoutingOptions
+{
+    /// <summary>Spares join a provider's pool when fewer than this share of the primaries are left for it.</summary>
+    public double SpareThreshold { get; init; } = RoutingPolicy.DefaultSpareThreshold;
+}
+
+public sealed record RoutingPicture(IReadOnlyDictionary<(int IpId, string ProviderId), CellRouting> Cells, IReadOnlyList<RoutingExclusion> Active)
+{
+    public CellRouting StateOf(int ipId, string providerId, SendingIpRole role) =>
+        Cells.TryGetValue((ipId, providerId), out var state) ? state : role == SendingIpRole.Primary ? CellRouting.InUse : CellRouting.SpareStandby;
+}
+
+/// <summary>
+/// Chooses the source IP for a provider's mail from the routing policy and the active exclusions, and
+/// records exclusions and inclusions (by hand: Admin or Support, with a reason) as the routing audit log.
+/// </summary>
+public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, RoutingOptions options, PoolChanges changes,
+    Providers.ProviderResolver providers, TimeProvider clock)
+{
+    private readonly SemaphoreSlim _load = new(1, 1);
+    private Snapshot? _snapshot;
+
+    private sealed record Snapshot(IReadOnlyList<SendingIp> Ips, ILookup<string, int> Excluded, DateTime LoadedAtUtc);
+
+    /// <summary>An IP for this provider's mail, at random among the eligible; null when none is left (the mail waits).</summary>
+    public async Task<SendingIp?> PickAsync(string providerId, CancellationToken cancellationToken)
+    {
+        var snapshot = await SnapshotAsync(cancellationToken);
+        var eligible = RoutingPolicy.Eligible(snapshot.Ips, snapshot.Excluded[providerId].ToHashSet(), options.SpareThreshold);
+        return eligible.Count == 0 ? null : eligible[Random.Shared.Next(eligible.Count)];
+    }
+
+    /// <summary>The source IP for mail to this recipient: its provider (from the domain's MX) decides which IPs may carry it.</summary>
+    public async Task<SendingIp> PickForAsync(string email, CancellationToken cancellationToken)
+    {
+        var provider = (await providers.ResolveAsync(email[(email.LastIndexOf('@') + 1)..], cancellationToken)).Provider;
+        return await PickAsync(provider, cancellationToken)
+            ?? throw new InvalidOperationException($"No sending IP is in use for {Providers.MailboxProviderCatalog.DisplayName(provider)}: every one is excluded or disabled.");
+    }
+
+    public async Task<RoutingPicture> PictureAsync(IReadOnlyList<string> providers, CancellationToken cancellationToken)
+    {
+        var snapshot = await SnapshotAsync(cancellationToken, fresh: true);
+        var cells = new Dictionary<(int, string), CellRouting>();
+        foreach (var provider in providers)
+        {
+            var excluded = snapshot.Excluded[provider].ToHashSet();
+            var eligible = RoutingPolicy.Eligible(snapshot.Ips, excluded, options.SpareThreshold);
+            foreach (var ip in snapshot.Ips)
+            {
+                cells[(ip.Id, provider)] = RoutingPolicy.StateOf(ip, eligible, excluded);
+            }
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var active = await db.RoutingExclusions.AsNoTracking().Where(e => e.EndedAtUtc == null).ToListAsync(cancellationToken);
+        return new RoutingPicture(cells, active);
+    }
+
+    /// <summary>Takes an IP out of use for one provider. Already excluded: nothing changes.</summary>
+    public async Task ExcludeAsync(ClaimsPrincipal user, int sendingIpId, string providerId, string reason, CancellationToken cancellationToken) =>
+        await ChangeAsync(user, reason, async db =>
+        {
+            if (!await db.SendingIps.AnyAsync(i => i.Id == sendingIpId, cancellationToken))
+            {
+                throw new ArgumentException($"Sending IP {sendingIpId} does not exist.");
+            }
+            if (!await db.RoutingExclusions.AnyAsync(e => e.SendingIpId == sendingIpId && e.ProviderId == providerId && e.EndedAtUtc == null, cancellationToken))
+            {
+                db.RoutingExclusions.Add(new RoutingExclusion
+                {
+                    SendingIpId = sendingIpId, ProviderId = providerId, StartedAtUtc = clock.GetUtcNow().UtcDateTime,
+                    StartedBy = user.Identity?.Name ?? "?", Reason = reason.Trim(),
+                });
+            }
+        }, cancellationToken);
+
+    /// <summary>Puts an IP back into use for one provider (a forced revert when done by hand).</summary>
+    public async Task IncludeAsync(ClaimsPrincipal user, int sendingIpId, string providerId, string reason, CancellationToken cancellationToken) =>
+        await ChangeAsync(user, reason, async db =>
+        {
+            foreach (var exclusion in await db.RoutingExclusions.Where(e => e.SendingIpId == sendingIpId && e.ProviderId == providerId && e.EndedAtUtc == null).ToListAsync(cancellationToken))
+            {
+                exclusion.EndedAtUtc = clock.GetUtcNow().UtcDateTime;
+                exclusion.EndedBy = user.Identity?.Name ?? "?";
+                exclusion.EndReason = reason.Trim();
+            }
+        }, cancellationToken);
+
+    private async Task ChangeAsync(ClaimsPrincipal user, string reason, Func<PortalDbContext, Task> change, CancellationToken cancellationToken)
+    {
+        if (!user.IsInRole(PortalRoles.Admin) && !user.IsInRole(PortalRoles.Support))
+        {
+            throw new UnauthorizedAccessException("Only Admin and Support change routing.");
+        }
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new ArgumentException("Say why: the reason goes into the routing audit log.");
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await change(db);
+        await db.SaveChangesAsync(cancellationToken);
+        _snapshot = null;
+        changes.Notify();
+    }
+
+    private async Task<Snapshot> SnapshotAsync(CancellationToken cancellationToken, bool fresh = false)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (!fresh && _snapshot is { } cached && now - cached.LoadedAtUtc < TimeSpan.FromSeconds(5))
+        {
+            return cached;
+        }
+        await _load.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var ips = await db.SendingIps.AsNoTracking().Where(i => i.Enabled).OrderBy(i => i.Role).ThenBy(i => i.Id).ToListAsync(cancellationToken);
+            var excluded = await db.RoutingExclusions.AsNoTracking().Where(e => e.EndedAtUtc == null)
+                .Select(e => new { e.ProviderId, e.SendingIpId }).ToListAsync(cancellationToken);
+            return _snapshot = new Snapshot(ips, excluded.ToLookup(e => e.ProviderId, e => e.SendingIpId), now);
+        }
+        finally
+        {
+            _load.Release();
+        }
+    }
+}
