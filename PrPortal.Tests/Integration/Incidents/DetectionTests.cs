@@ -19,7 +19,10 @@ public sealed class DetectionTests : IDisposable
     private static Dictionary<string, string> IpMap() =>
         Enumerable.Range(1, 48).ToDictionary(n => $"postfix-ip{n:00}", n => $"203.0.113.{9 + n}");
 
-    private async Task<(List<Incident> Incidents, List<IncidentCell> Cells)> IngestAsync(IncidentScenario scenario, long messages)
+    private async Task<(List<Incident> Incidents, List<IncidentCell> Cells)> IngestAsync(IncidentScenario scenario, long messages) =>
+        (await IngestWithPoolAsync(scenario, messages, pool: false)) is var r ? (r.Incidents, r.Cells) : default;
+
+    private async Task<(List<Incident> Incidents, List<IncidentCell> Cells, List<RoutingExclusion> Exclusions)> IngestWithPoolAsync(IncidentScenario scenario, long messages, bool pool)
     {
         await using (var writer = new StreamWriter(_log))
         {
@@ -27,9 +30,35 @@ public sealed class DetectionTests : IDisposable
         }
         await using var factory = new PortalFactory();
         _ = factory.Server;
+        if (pool)
+        {
+            await using var seed = await factory.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+            seed.SendingIps.AddRange(IpMap().Values.Select(a => new SendingIp { Address = a, Role = SendingIpRole.Primary }));
+            await seed.SaveChangesAsync();
+        }
         await factory.Service<SendLogIngestor>().IngestFileAsync("postfix", _log, IpMap(), 2025, default);
         await using var db = await factory.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        return (await db.Incidents.Include(i => i.Events).ToListAsync(), await db.IncidentCells.ToListAsync());
+        return (await db.Incidents.Include(i => i.Events).ToListAsync(), await db.IncidentCells.ToListAsync(),
+            await db.RoutingExclusions.Include(e => e.SendingIp).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Each_blocked_cell_leaves_that_providers_pool_once_tied_to_its_incident()
+    {
+        var scenario = IncidentScenario.Reference() with
+        {
+            Blocks = IncidentScenario.Reference().Blocks.Select(b => b with { FromHour = 0.25, UntilHour = 2 }).ToList(),
+        };
+
+        var (incidents, cells, exclusions) = await IngestWithPoolAsync(scenario, 20_000, pool: true);
+
+        var incident = Assert.Single(incidents, i => i.Status == IncidentStatus.Open);
+        // One exclusion per detected cell, no more: the same block seen again excludes nothing twice.
+        Assert.Equal(cells.Select(c => (c.SourceIp, c.ProviderId)).Distinct().Order(), exclusions.Select(e => (e.SendingIp!.Address, e.ProviderId)).Order());
+        Assert.All(exclusions, e => Assert.Equal(("detector", (DateTime?)null), (e.StartedBy, e.EndedAtUtc)));
+        Assert.All(exclusions, e => Assert.Contains(e.IncidentId, incidents.Select(i => (int?)i.Id)));
+        Assert.DoesNotContain(exclusions, e => e.ProviderId == MailboxProviderCatalog.Google);
+        Assert.Contains(incident.Events, e => e.Kind == "excluded" && e.Message.Contains("other providers keep using it"));
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed record IncidentDetail(Incident Incident, IReadOnlyList<IncidentCel
 /// at another provider) join the open one, recoveries close cells, and the incident resolves when every
 /// cell has recovered. Every step is an event on the incident's timeline.
 /// </summary>
-public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, Alerts.AlertService alerts)
+public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, Alerts.AlertService alerts, IpPool.RoutingService routing)
 {
     public async Task ApplyAsync(IReadOnlyList<Detection> detections, CancellationToken cancellationToken)
     {
@@ -26,6 +26,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var open = await db.Incidents.Include(i => i.Cells).Where(i => i.Status == IncidentStatus.Open).ToListAsync(cancellationToken);
         var touched = new List<(Incident Incident, string Kind, Detection Detection)>();
+        var excluded = false;
         foreach (var d in detections.OrderBy(d => d.AtUtc))
         {
             switch (d.Kind)
@@ -77,6 +78,11 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                         cell.RecoveredAtUtc = null; // blocked again
                     }
                     incident.LastEventAtUtc = d.AtUtc;
+                    if (d.Kind == DetectionKind.IpBlock && await routing.ExcludeForBlockAsync(db, d.SourceIp, d.Provider, incident.Id, d.Evidence, d.AtUtc, cancellationToken))
+                    {
+                        incident.Events.Add(Event(d, "excluded", $"{d.SourceIp} taken out of {MailboxProviderCatalog.DisplayName(d.Provider)}'s pool automatically; other providers keep using it."));
+                        excluded = true;
+                    }
                     break;
                 case DetectionKind.Recovered:
                     foreach (var owner in open.Where(i => i.Cells.Any(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider && c.RecoveredAtUtc is null)))
@@ -105,6 +111,10 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
             }
         }
         await db.SaveChangesAsync(cancellationToken);
+        if (excluded)
+        {
+            routing.Changed();
+        }
 
         // One alert per incident and kind in this batch; "changed" is rate-limited by the alert service.
         foreach (var group in touched.GroupBy(t => (t.Incident.Id, t.Kind)))

@@ -65,6 +65,35 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
         return new RoutingPicture(cells, active);
     }
 
+    /// <summary>
+    /// The detector saw an IP block: the IP leaves that provider's pool at once, in the incident's own
+    /// transaction (the caller saves, then calls <see cref="Changed"/>). False when it was already out or is not ours.
+    /// </summary>
+    public async Task<bool> ExcludeForBlockAsync(PortalDbContext db, string address, string providerId, int incidentId, string evidence, DateTime atUtc, CancellationToken cancellationToken)
+    {
+        var ip = await db.SendingIps.AsNoTracking().FirstOrDefaultAsync(i => i.Address == address, cancellationToken);
+        if (ip is null || db.RoutingExclusions.Local.Any(e => e.SendingIpId == ip.Id && e.ProviderId == providerId && e.EndedAtUtc == null)
+            || await db.RoutingExclusions.AnyAsync(e => e.SendingIpId == ip.Id && e.ProviderId == providerId && e.EndedAtUtc == null, cancellationToken))
+        {
+            return false;
+        }
+        db.RoutingExclusions.Add(new RoutingExclusion
+        {
+            SendingIpId = ip.Id, ProviderId = providerId, StartedAtUtc = atUtc, StartedBy = DetectorActor, IncidentId = incidentId,
+            Reason = evidence.Length > 500 ? evidence[..500] : evidence,
+        });
+        return true;
+    }
+
+    public const string DetectorActor = "detector";
+
+    /// <summary>Routing changed outside this service: choose from fresh data and redraw open grids.</summary>
+    public void Changed()
+    {
+        _snapshot = null;
+        changes.Notify();
+    }
+
     /// <summary>Takes an IP out of use for one provider. Already excluded: nothing changes.</summary>
     public async Task ExcludeAsync(ClaimsPrincipal user, int sendingIpId, string providerId, string reason, CancellationToken cancellationToken) =>
         await ChangeAsync(user, reason, async db =>
@@ -108,8 +137,7 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         await change(db);
         await db.SaveChangesAsync(cancellationToken);
-        _snapshot = null;
-        changes.Notify();
+        Changed();
     }
 
     private async Task<Snapshot> SnapshotAsync(CancellationToken cancellationToken, bool fresh = false)
