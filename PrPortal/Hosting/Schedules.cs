@@ -14,6 +14,7 @@ public sealed record ScheduleOptions
     public string BlocklistCheck { get; init; } = "0 5 * * * ?";
     /// <summary>SNDS publishes a day's data in the (Pacific) morning: 09:30 in Tokyo is after it.</summary>
     public string SndsImport { get; init; } = "0 30 9 * * ?";
+    public string RoutingRecovery { get; init; } = "0 */10 * * * ?";
 }
 
 /// <summary>
@@ -38,6 +39,7 @@ public static class Schedules
             Add<BounceMailboxJob>(q, "bounce-mailbox", "Reads bounces from the bounce mailbox (IMAP)", schedules.BounceMailbox);
             Add<DailyReportJob>(q, "daily-report", "Yesterday per provider × sending IP: volume, acceptance, anomalies", schedules.DailyReport);
             Add<BlocklistCheckJob>(q, "blocklist-check", "Every sending IP against every enabled DNS blocklist", schedules.BlocklistCheck);
+            Add<RoutingRecoveryJob>(q, "routing-recovery", "Excluded IPs back in use only when clean on every list and probes are accepted", schedules.RoutingRecovery);
             Add<SndsImportJob>(q, "snds-import", "Microsoft SNDS: IP status (blocked ranges) and yesterday's data per IP", schedules.SndsImport);
         });
         services.AddQuartzExecutionHistory(_ => { });

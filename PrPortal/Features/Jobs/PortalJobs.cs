@@ -25,6 +25,16 @@ public sealed class BlocklistCheckJob(Blocklists.BlocklistService blocklists) : 
 }
 
 [DisallowConcurrentExecution]
+public sealed class RoutingRecoveryJob(IpPool.RecoveryCheck recovery) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var outcomes = await recovery.RunAsync(cancellationToken);
+        context.Result = $"{outcomes.Count(o => o.Reverted)} reverted, {outcomes.Count(o => !o.Reverted)} still excluded";
+    }
+}
+
+[DisallowConcurrentExecution]
 public sealed class SndsImportJob(Blocklists.Snds.SndsImporter snds) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)

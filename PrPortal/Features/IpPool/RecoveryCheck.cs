@@ -1,0 +1,101 @@
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using PrPortal.Features.Delivery;
+
+namespace PrPortal.Features.IpPool;
+
+/// <summary>Section "Recovery": when an excluded IP may come back.</summary>
+public sealed record RecoveryOptions
+{
+    /// <summary>Probe deliveries from the IP that must all be accepted, one after another.</summary>
+    public int ProbesToConfirm { get; init; } = 3;
+    /// <summary>Staff-configured probe recipients per provider id (addresses at that provider that accept test mail).</summary>
+    public Dictionary<string, string[]> ProbeRecipients { get; init; } = [];
+    public string ProbeFrom { get; init; } = "probe@mail.prportal.example";
+}
+
+public sealed record RecoveryOutcome(string Ip, string ProviderId, bool Reverted, string Why);
+
+/// <summary>
+/// Puts an excluded IP back only on confirmed recovery, never on a timer alone: the IP must be clean on
+/// every blocklist and on SNDS (no open listing), and then <see cref="RecoveryOptions.ProbesToConfirm"/>
+/// probe deliveries from it to that provider must be accepted in a row. Each revert ends the exclusion
+/// (by "recovery-check", with the evidence) and is an event on the incident's timeline.
+/// </summary>
+public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, RecoveryOptions options, DeliveryEngine engine,
+    RoutingService routing, TimeProvider clock, ILogger<RecoveryCheck> logger)
+{
+    public const string Actor = "recovery-check";
+
+    public async Task<IReadOnlyList<RecoveryOutcome>> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var active = await db.RoutingExclusions.Include(e => e.SendingIp).Where(e => e.EndedAtUtc == null).ToListAsync(cancellationToken);
+        var listed = await db.BlocklistListings.AsNoTracking().Include(l => l.Zone).Where(l => l.DelistedAtUtc == null)
+            .Select(l => new { l.SendingIpId, List = l.Zone != null ? l.Zone.Name : "Microsoft SNDS" }).ToListAsync(cancellationToken);
+        var outcomes = new List<RecoveryOutcome>();
+        foreach (var exclusion in active)
+        {
+            var ip = exclusion.SendingIp!;
+            var lists = listed.Where(l => l.SendingIpId == ip.Id).Select(l => l.List).Distinct().ToList();
+            if (lists.Count > 0)
+            {
+                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"still listed on {string.Join(", ", lists)}"));
+                continue;
+            }
+            var probes = options.ProbeRecipients.GetValueOrDefault(exclusion.ProviderId, []);
+            if (probes.Length == 0)
+            {
+                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, "no probe recipients configured for this provider (Recovery:ProbeRecipients)"));
+                continue;
+            }
+            var refused = await ProbeAsync(ip, probes, cancellationToken);
+            if (refused is not null)
+            {
+                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"probe refused: {refused}"));
+                continue;
+            }
+            var now = clock.GetUtcNow().UtcDateTime;
+            var why = $"clean on every list; {options.ProbesToConfirm} probes accepted in a row";
+            exclusion.EndedAtUtc = now;
+            exclusion.EndedBy = Actor;
+            exclusion.EndReason = why;
+            if (exclusion.IncidentId is { } incidentId)
+            {
+                db.IncidentEvents.Add(new IncidentEvent
+                {
+                    IncidentId = incidentId, AtUtc = now, Kind = "reverted", SourceIp = ip.Address, ProviderId = exclusion.ProviderId,
+                    Message = $"{ip.Address} back in {Providers.MailboxProviderCatalog.DisplayName(exclusion.ProviderId)}'s pool: {why}.",
+                });
+            }
+            outcomes.Add(new(ip.Address, exclusion.ProviderId, true, why));
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        if (outcomes.Any(o => o.Reverted))
+        {
+            routing.Changed();
+        }
+        foreach (var o in outcomes)
+        {
+            logger.LogInformation("Recovery {Ip} × {Provider}: {Outcome}", o.Ip, o.ProviderId, o.Reverted ? "reverted, " + o.Why : "stays excluded, " + o.Why);
+        }
+        return outcomes;
+    }
+
+    /// <summary>Sends the probes one after another; the first refusal (or failure) stops them and is returned.</summary>
+    private async Task<string?> ProbeAsync(SendingIp ip, string[] recipients, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < options.ProbesToConfirm; i++)
+        {
+            var to = recipients[i % recipients.Length];
+            var message = ReleaseMessage.Build(0, options.ProbeFrom, "PrPortal recovery probe", to, $"Recovery probe {ip.Address} #{i + 1}", "PrPortal: delivery probe after a block. No action needed.");
+            var result = (await engine.SendAsync(new SendRequest(message, options.ProbeFrom, [new OutgoingRecipient(to)], SendingRoute.From(ip)), cancellationToken)).Single();
+            if (result.Outcome != AttemptOutcome.Accepted)
+            {
+                return $"{to}: {result.ReplyCode} {result.ReplyText ?? result.Error}".Trim();
+            }
+        }
+        return null;
+    }
+}
