@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Features.Account;
@@ -34,8 +33,7 @@ public sealed class RecoveryCheckTests
         {
             ipId = (await context.SendingIps.SingleAsync(i => i.Address == Ip)).Id;
         }
-        var support = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "support@test"), new Claim(ClaimTypes.Role, PortalRoles.Support)], "test"));
-        await routing.ExcludeAsync(support, ipId, Outlook, "S3150", default);
+        await routing.ExcludeAsync(TestUsers.As(PortalRoles.Support), ipId, Outlook, "S3150", default);
         RecoveryOutcome Mine(IReadOnlyList<RecoveryOutcome> all) => all.Single(o => o.Ip == Ip && o.ProviderId == Outlook);
 
         await snds.ImportAsync(null, default);

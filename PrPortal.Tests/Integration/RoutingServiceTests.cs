@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
@@ -13,9 +12,6 @@ namespace PrPortal.Tests.Integration;
 [Trait("Category", "Integration")]
 public sealed class RoutingServiceTests
 {
-    private static ClaimsPrincipal As(string role) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, $"{role.ToLowerInvariant()}@test"), new Claim(ClaimTypes.Role, role)], "test"));
-
     [Fact]
     public async Task An_ip_excluded_for_microsoft_still_sends_to_google_and_comes_back_when_included()
     {
@@ -33,10 +29,10 @@ public sealed class RoutingServiceTests
         var changes = 0;
         portal.Service<PoolChanges>().Changed += () => Interlocked.Increment(ref changes);
 
-        await routing.ExcludeAsync(As(PortalRoles.Support), first, MailboxProviderCatalog.MicrosoftConsumer, "S3150 from Outlook.com", default);
+        await routing.ExcludeAsync(TestUsers.As(PortalRoles.Support), first, MailboxProviderCatalog.MicrosoftConsumer, "S3150 from Outlook.com", default);
         var toOutlook = await PicksAsync(routing, "someone@hotmail.com");
         var toGmail = await PicksAsync(routing, "someone@gmail.com");
-        await routing.IncludeAsync(As(PortalRoles.Admin), first, MailboxProviderCatalog.MicrosoftConsumer, "delisting confirmed by hand", default);
+        await routing.IncludeAsync(TestUsers.As(PortalRoles.Admin), first, MailboxProviderCatalog.MicrosoftConsumer, "delisting confirmed by hand", default);
         var afterwards = await PicksAsync(routing, "someone@hotmail.com");
 
         Assert.DoesNotContain("203.0.113.10", toOutlook);
@@ -57,9 +53,9 @@ public sealed class RoutingServiceTests
         _ = portal.Server;
         var routing = portal.Service<RoutingService>();
 
-        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => routing.ExcludeAsync(As(PortalRoles.AccountManager), 1, "google", "why", default));
-        var noReason = await Assert.ThrowsAsync<ArgumentException>(() => routing.ExcludeAsync(As(PortalRoles.Admin), 1, "google", " ", default));
-        var noIp = await Assert.ThrowsAsync<ArgumentException>(() => routing.ExcludeAsync(As(PortalRoles.Admin), 999, "google", "why", default));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => routing.ExcludeAsync(TestUsers.As(PortalRoles.AccountManager), 1, "google", "why", default));
+        var noReason = await Assert.ThrowsAsync<ArgumentException>(() => routing.ExcludeAsync(TestUsers.As(PortalRoles.Admin), 1, "google", " ", default));
+        var noIp = await Assert.ThrowsAsync<ArgumentException>(() => routing.ExcludeAsync(TestUsers.As(PortalRoles.Admin), 999, "google", "why", default));
 
         Assert.Contains("audit log", noReason.Message);
         Assert.Contains("999", noIp.Message);

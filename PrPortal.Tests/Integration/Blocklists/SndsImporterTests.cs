@@ -135,10 +135,7 @@ public sealed class SndsImporterTests : IDisposable
         using var portal = new SndsPortal(_server.BaseUrl + "snds/", Key, scheduled: true);
         await AddPoolAsync(portal);
         _revoked = true;
-        var support = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, PrPortal.Features.Account.PortalRoles.Support)], "test"));
-
-        var row = await portal.Service<PrPortal.Features.Jobs.JobsService>().RunNowAndWaitAsync(support, "snds-import", TimeSpan.FromSeconds(30), default);
+        var row = await portal.Service<PrPortal.Features.Jobs.JobsService>().RunNowAndWaitAsync(TestUsers.As(PrPortal.Features.Account.PortalRoles.Support), "snds-import", TimeSpan.FromSeconds(30), default);
 
         Assert.NotNull(row);
         Assert.False(row.LastSucceeded);

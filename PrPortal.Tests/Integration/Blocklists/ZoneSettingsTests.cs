@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
@@ -12,22 +11,19 @@ namespace PrPortal.Tests.Integration.Blocklists;
 [Trait("Category", "Integration")]
 public sealed class ZoneSettingsTests
 {
-    private static ClaimsPrincipal As(string role) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, $"{role.ToLowerInvariant()}@test"), new Claim(ClaimTypes.Role, role)], "test"));
-
     [Fact]
     public async Task Admin_adds_and_edits_a_zone_and_bad_settings_are_refused_naming_the_field()
     {
         using var portal = new PortalFactory();
         _ = portal.Server;
         var zones = portal.Service<ZoneSettings>();
-        var admin = As(PortalRoles.Admin);
+        var admin = TestUsers.As(PortalRoles.Admin);
 
         var added = await zones.SaveAsync(admin, new ZoneForm { Name = "Spamhaus DQS", QueryDomain = " KEY123.zen.dq.spamhaus.net. ", ListingCodes = "127.0.0.2 = SBL\n127.0.0.4=XBL", ErrorCodes = "127.255.255.254" }, default);
         var badCodes = await Assert.ThrowsAsync<ArgumentException>(() => zones.SaveAsync(admin, new ZoneForm { Name = "x", QueryDomain = "bl.example.org", ListingCodes = "listed" }, default));
         var badDomain = await Assert.ThrowsAsync<ArgumentException>(() => zones.SaveAsync(admin, new ZoneForm { Name = "x", QueryDomain = "http://bl.example.org/" }, default));
         var duplicate = await Assert.ThrowsAsync<ArgumentException>(() => zones.SaveAsync(admin, new ZoneForm { Name = "Again", QueryDomain = "zen.spamhaus.org" }, default));
-        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => zones.SaveAsync(As(PortalRoles.Support), new ZoneForm { Name = "x", QueryDomain = "bl.example.org" }, default));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => zones.SaveAsync(TestUsers.As(PortalRoles.Support), new ZoneForm { Name = "x", QueryDomain = "bl.example.org" }, default));
         var form = ZoneForm.From(added);
         form.Enabled = false;
         await zones.SaveAsync(admin, form, default);
@@ -48,7 +44,7 @@ public sealed class ZoneSettingsTests
         using var portal = new PortalFactory();
         _ = portal.Server;
         var zones = portal.Service<ZoneSettings>();
-        var admin = As(PortalRoles.Admin);
+        var admin = TestUsers.As(PortalRoles.Admin);
         var all = await zones.ListAsync(default);
         var spamcop = all.Single(z => z.QueryDomain == "bl.spamcop.net");
         var psbl = all.Single(z => z.QueryDomain == "psbl.surriel.com");
@@ -87,11 +83,11 @@ public sealed class ZoneSettingsTests
             listingId = listing.Id;
         }
         var history = portal.Service<BlocklistHistory>();
-        await history.AddRequestAsync(As(PortalRoles.Support), listingId, "sender.office.com", "ticket 1234", default);
+        await history.AddRequestAsync(TestUsers.As(PortalRoles.Support), listingId, "sender.office.com", "ticket 1234", default);
         var request = (await history.ListingsAsync(default)).Single().Requests.Single();
 
-        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => history.SetRequestStatusAsync(As(PortalRoles.AccountManager), request.Id, DelistingRequestStatus.Granted, null, default));
-        await history.SetRequestStatusAsync(As(PortalRoles.Support), request.Id, DelistingRequestStatus.Granted, "mitigation granted", default);
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => history.SetRequestStatusAsync(TestUsers.As(PortalRoles.AccountManager), request.Id, DelistingRequestStatus.Granted, null, default));
+        await history.SetRequestStatusAsync(TestUsers.As(PortalRoles.Support), request.Id, DelistingRequestStatus.Granted, "mitigation granted", default);
 
         var after = (await history.ListingsAsync(default)).Single().Requests.Single();
         Assert.Equal(DelistingRequestStatus.Granted, after.Status);

@@ -1,0 +1,10 @@
+using System.Security.Claims;
+
+namespace PrPortal.Tests.Support;
+
+/// <summary>A signed-in user of one role, for calling services the way a page does.</summary>
+public static class TestUsers
+{
+    public static ClaimsPrincipal As(string role) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, $"{role.ToLowerInvariant()}@test"), new Claim(ClaimTypes.Role, role)], "test"));
+}
