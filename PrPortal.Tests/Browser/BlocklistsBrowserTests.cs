@@ -157,5 +157,14 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         await Assertions.Expect(wall.Locator("#page-title")).ToHaveTextAsync("IP pool health");
         await Assertions.Expect(wall.Locator("#pool-grid tbody tr")).ToHaveCountAsync(52);
         await BrowserPortal.ScreenshotAsync(wall, "20-ip-pool-wall-en");
+
+        var english = await browser.NewPageAsync();
+        await english.GotoAsync("/account/culture?culture=en-US&returnUrl=%2F");
+        await BrowserPortal.SignInAsync(english, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await BrowserPortal.WaitForCircuitAsync(english);
+        await english.Locator("#pool-grid tr[data-ip='203.0.113.10'] td.pool-cell[data-provider='microsoft-consumer']").ClickAsync();
+        await Assertions.Expect(english.Locator("#routing-history")).ToContainTextAsync("detector");
+        await Assertions.Expect(english.Locator("#cell-routing")).ToContainTextAsync("In use for this provider");
+        await BrowserPortal.ScreenshotAsync(english, "23-ip-pool-cell-en");
     }
 }

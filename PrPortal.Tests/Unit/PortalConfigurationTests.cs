@@ -67,6 +67,28 @@ public sealed class PortalConfigurationTests
         Assert.Contains(named, error.Message);
     }
 
+    [Theory]
+    [InlineData("Snds:BaseUrl", "ftp://snds.example/", "'Snds:BaseUrl'")]
+    [InlineData("Snds:TimeoutSeconds", "0", "'Snds:TimeoutSeconds'")]
+    [InlineData("Schedules:SndsImport", "daily", "'Schedules:SndsImport'")]
+    [InlineData("Schedules:RoutingRecovery", "often", "'Schedules:RoutingRecovery'")]
+    [InlineData("Routing:SpareThreshold", "1.5", "'Routing:SpareThreshold'")]
+    [InlineData("Recovery:ProbesToConfirm", "0", "'Recovery:ProbesToConfirm'")]
+    [InlineData("Recovery:ProbeRecipients:google:0", "not-an-address", "'Recovery:ProbeRecipients:google'")]
+    public void Bad_snds_routing_and_recovery_values_name_their_key(string key, string value, string named)
+    {
+        var error = Assert.Throws<StartupException>(() =>
+        {
+            var configuration = Config((key, value));
+            PortalConfiguration.ReadSnds(configuration);
+            PortalConfiguration.ReadRouting(configuration);
+            PortalConfiguration.ReadRecovery(configuration, new PrPortal.Sandbox.SandboxOptions { Enabled = false });
+            PortalConfiguration.ReadSchedules(configuration);
+        });
+
+        Assert.Contains(named, error.Message);
+    }
+
     [Fact]
     public void Bad_admin_email_names_its_key()
     {

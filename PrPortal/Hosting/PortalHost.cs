@@ -113,23 +113,9 @@ public static class PortalHost
         services.AddSingleton<Features.Blocklists.Snds.SndsStatus>();
         services.AddSingleton<Features.IpPool.IpPoolHealth>();
         services.AddSingleton<Features.IpPool.PoolChanges>();
-        services.AddSingleton(PortalConfiguration.Bind<Features.IpPool.RoutingOptions>(configuration, "Routing"));
+        services.AddSingleton(PortalConfiguration.ReadRouting(configuration));
         services.AddSingleton<Features.IpPool.RoutingService>();
-        var recovery = PortalConfiguration.Bind<Features.IpPool.RecoveryOptions>(configuration, "Recovery");
-        if (sandbox.Enabled == true && recovery.ProbeRecipients.Count == 0)
-        {
-            // In the sandbox every provider has a probe mailbox at one of its demo domains.
-            recovery = recovery with
-            {
-                ProbeRecipients = Features.DemoWorld.DemoWorldCatalog.DomainsByProvider()
-                    .ToDictionary(p => p.Key, p => new[] { $"recovery-probe@{p.Value.First().Domain}" }),
-            };
-        }
-        if (recovery.ProbesToConfirm is < 1 or > 100)
-        {
-            throw new StartupException("Configuration key 'Recovery:ProbesToConfirm' must be 1–100.");
-        }
-        services.AddSingleton(recovery);
+        services.AddSingleton(PortalConfiguration.ReadRecovery(configuration, sandbox));
         services.AddSingleton<Features.IpPool.RecoveryCheck>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();

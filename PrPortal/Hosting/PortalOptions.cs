@@ -97,6 +97,42 @@ public static class PortalConfiguration
         return snds;
     }
 
+    public static Features.IpPool.RoutingOptions ReadRouting(IConfiguration configuration)
+    {
+        var routing = Bind<Features.IpPool.RoutingOptions>(configuration, "Routing");
+        if (routing.SpareThreshold is < 0 or > 1)
+        {
+            throw new StartupException($"Configuration key 'Routing:SpareThreshold' must be a share between 0 and 1, got {routing.SpareThreshold}.");
+        }
+        return routing;
+    }
+
+    public static Features.IpPool.RecoveryOptions ReadRecovery(IConfiguration configuration, Sandbox.SandboxOptions sandbox)
+    {
+        var recovery = Bind<Features.IpPool.RecoveryOptions>(configuration, "Recovery");
+        if (recovery.ProbesToConfirm is < 1 or > 100)
+        {
+            throw new StartupException("Configuration key 'Recovery:ProbesToConfirm' must be 1–100.");
+        }
+        foreach (var (provider, addresses) in recovery.ProbeRecipients)
+        {
+            if (addresses.Any(a => !System.Net.Mail.MailAddress.TryCreate(a, out _)))
+            {
+                throw new StartupException($"Configuration key 'Recovery:ProbeRecipients:{provider}' holds an address that is not an e-mail address.");
+            }
+        }
+        if (sandbox.Enabled == true && recovery.ProbeRecipients.Count == 0)
+        {
+            // In the sandbox every provider has a probe mailbox at one of its demo domains.
+            recovery = recovery with
+            {
+                ProbeRecipients = Features.DemoWorld.DemoWorldCatalog.DomainsByProvider()
+                    .ToDictionary(p => p.Key, p => new[] { $"recovery-probe@{p.Value.First().Domain}" }),
+            };
+        }
+        return recovery;
+    }
+
     public static Features.Delivery.DeliveryOptions ReadDelivery(IConfiguration configuration)
     {
         var delivery = Bind<Features.Delivery.DeliveryOptions>(configuration, "Delivery");
@@ -222,7 +258,7 @@ public static class PortalConfiguration
     public static ScheduleOptions ReadSchedules(IConfiguration configuration)
     {
         var schedules = Bind<ScheduleOptions>(configuration, "Schedules");
-        foreach (var (key, cron) in new[] { ("BounceMailbox", schedules.BounceMailbox), ("DailyReport", schedules.DailyReport), ("BlocklistCheck", schedules.BlocklistCheck) })
+        foreach (var (key, cron) in new[] { ("BounceMailbox", schedules.BounceMailbox), ("DailyReport", schedules.DailyReport), ("BlocklistCheck", schedules.BlocklistCheck), ("SndsImport", schedules.SndsImport), ("RoutingRecovery", schedules.RoutingRecovery) })
         {
             if (!Quartz.CronExpression.TryParse(cron, out _))
             {

@@ -61,15 +61,3 @@ public sealed class SndsImportConfiguration : IEntityTypeConfiguration<SndsImpor
 {
     public void Configure(EntityTypeBuilder<SndsImport> builder) => builder.HasIndex(i => i.AtUtc);
 }
-
-public sealed class RoutingExclusionConfiguration : IEntityTypeConfiguration<RoutingExclusion>
-{
-    public void Configure(EntityTypeBuilder<RoutingExclusion> builder)
-    {
-        builder.Property(e => e.ProviderId).HasMaxLength(40);
-        builder.Property(e => e.StartedBy).HasMaxLength(256);
-        builder.Property(e => e.EndedBy).HasMaxLength(256);
-        builder.HasIndex(e => new { e.SendingIpId, e.ProviderId, e.EndedAtUtc });
-        builder.HasOne(e => e.SendingIp).WithMany().HasForeignKey(e => e.SendingIpId).OnDelete(DeleteBehavior.Cascade);
-    }
-}

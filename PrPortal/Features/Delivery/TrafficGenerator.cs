@@ -27,8 +27,6 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
         }
         var watch = Stopwatch.StartNew();
         var (release, recipients, companyName) = await PrepareAsync(plan.Mails, cancellationToken);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-
         int sent = 0, accepted = 0, deferred = 0, rejected = 0, errors = 0;
         var pending = new List<AttemptResult>();
         var gate = new SemaphoreSlim(plan.Concurrency);

@@ -13,7 +13,7 @@ public sealed record RoutingOptions
     public double SpareThreshold { get; init; } = RoutingPolicy.DefaultSpareThreshold;
 }
 
-public sealed record RoutingPicture(IReadOnlyDictionary<(int IpId, string ProviderId), CellRouting> Cells, IReadOnlyList<RoutingExclusion> Active)
+public sealed record RoutingPicture(IReadOnlyDictionary<(int IpId, string ProviderId), CellRouting> Cells)
 {
     public CellRouting StateOf(int ipId, string providerId, SendingIpRole role) =>
         Cells.TryGetValue((ipId, providerId), out var state) ? state : role == SendingIpRole.Primary ? CellRouting.InUse : CellRouting.SpareStandby;
@@ -60,9 +60,7 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
                 cells[(ip.Id, provider)] = RoutingPolicy.StateOf(ip, eligible, excluded);
             }
         }
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var active = await db.RoutingExclusions.AsNoTracking().Where(e => e.EndedAtUtc == null).ToListAsync(cancellationToken);
-        return new RoutingPicture(cells, active);
+        return new RoutingPicture(cells);
     }
 
     /// <summary>
