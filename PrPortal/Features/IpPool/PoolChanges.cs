@@ -2,7 +2,8 @@ namespace PrPortal.Features.IpPool;
 
 /// <summary>
 /// Says "the pool's picture changed" (new attempts recorded, a blocklist check or SNDS import done, a
-/// routing change) so open grid pages redraw at once over their circuit instead of waiting for a timer.
+/// routing change, incidents opened by detection) so open grid and incident pages redraw at once over
+/// their circuit instead of waiting for a timer.
 /// </summary>
 public sealed class PoolChanges
 {
