@@ -213,6 +213,8 @@ public static class PortalConfiguration
         {
             MinBlockRecipients = Int("MinBlockRecipients", defaults.MinBlockRecipients, 1),
             BlockWindow = TimeSpan.FromMinutes(Int("BlockWindowMinutes", (int)defaults.BlockWindow.TotalMinutes, 1)),
+            ProviderBlockWindow = TimeSpan.FromMinutes(Int("ProviderBlockWindowMinutes", (int)defaults.ProviderBlockWindow.TotalMinutes, 1)),
+            ProviderBlockShare = Int("ProviderBlockPercent", (int)(defaults.ProviderBlockShare * 100), 1) / 100.0,
             RateWindow = TimeSpan.FromMinutes(Int("RateWindowMinutes", (int)defaults.RateWindow.TotalMinutes, 1)),
             MinVolume = Int("MinVolume", defaults.MinVolume, 1),
             RecoveryAcceptances = Int("RecoveryAcceptances", defaults.RecoveryAcceptances, 1),

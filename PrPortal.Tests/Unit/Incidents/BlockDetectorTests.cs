@@ -32,14 +32,52 @@ public sealed class BlockDetectorTests
     }
 
     [Fact]
-    public void One_recipient_refused_again_and_again_or_refusals_spread_over_hours_are_not_a_block()
+    public void One_recipient_refused_again_and_again_or_stray_refusals_at_a_busy_provider_are_not_a_block()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+        var found = new List<Detection>();
+        for (var minute = 0; minute < 150; minute++)
+        {
+            // The provider takes 20 mails a minute from other IPs all along.
+            found.AddRange(Enumerable.Range(0, 20).SelectMany(i => detector.Observe(Ok(minute + i / 20.0, $"203.0.113.{100 + i}", rcpt: $"ok{minute}-{i}@outlook.jp"))));
+            if (minute < 10)
+            {
+                found.AddRange(detector.Observe(Blocked(minute, "203.0.113.10", "same@outlook.jp")));
+            }
+            if (minute % 30 == 0)
+            {
+                found.AddRange(detector.Observe(Blocked(minute, "203.0.113.11", $"r{minute}@outlook.jp")));
+            }
+        }
+
+        Assert.Empty(found);
+    }
+
+    [Fact]
+    public void A_provider_blocking_many_ips_at_once_flags_each_further_ip_at_its_first_refusal()
     {
         var detector = new BlockDetector(new DetectorOptions());
 
-        var same = Enumerable.Range(0, 10).SelectMany(i => detector.Observe(Blocked(i, "203.0.113.10", "same@outlook.jp")));
-        var spread = Enumerable.Range(0, 5).SelectMany(i => detector.Observe(Blocked(i * 30, "203.0.113.11", $"r{i}@outlook.jp")));
+        // One refusal each from 20 IPs within two minutes: no IP reaches three recipients of its own.
+        var found = Enumerable.Range(0, 20).SelectMany(i => detector.Observe(
+            new Observation(T0.AddSeconds(i * 6), $"203.0.113.{i}", "microsoft-consumer", AttemptOutcome.Rejected, true, $"r{i}@outlook.jp", S3150))).ToList();
 
-        Assert.Empty(same.Concat(spread));
+        Assert.Equal(Enumerable.Range(2, 18).Select(i => $"203.0.113.{i}"), found.Select(d => d.SourceIp));
+        Assert.All(found, d => Assert.Equal(DetectionKind.IpBlock, d.Kind));
+        Assert.Contains("microsoft-consumer refused 3 recipients", found[0].Evidence);
+    }
+
+    [Fact]
+    public void A_provider_with_a_few_mails_an_hour_is_caught_within_the_hour()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+
+        // Four mails an hour, every one refused for its IP, each from another IP.
+        var found = Enumerable.Range(0, 8).SelectMany(i => detector.Observe(
+            new Observation(T0.AddMinutes(i * 15), $"203.0.113.{i}", "softbank", AttemptOutcome.Rejected, true, $"r{i}@i.softbank.jp", "550 5.7.1 blocked IP"))).ToList();
+
+        Assert.Equal(T0.AddMinutes(30), found[0].AtUtc);
+        Assert.Equal(6, found.Count);
     }
 
     [Fact]

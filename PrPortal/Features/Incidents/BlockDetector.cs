@@ -22,6 +22,14 @@ public sealed record DetectorOptions
     /// <summary>IP-block replies from this many distinct recipients within <see cref="BlockWindow"/> mean a block.</summary>
     public int MinBlockRecipients { get; init; } = 3;
     public TimeSpan BlockWindow { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// Provider-wide: once IP-block replies from <see cref="MinBlockRecipients"/> distinct recipients reached one
+    /// provider within this window (over any of its IPs) and make at least <see cref="ProviderBlockShare"/> of its
+    /// attempts there, a single IP-block reply flags a further IP. A provider that blocks many IPs at once, or
+    /// sees only a few mails an hour, is caught without waiting per IP; a stray refusal at a busy provider is not.
+    /// </summary>
+    public TimeSpan ProviderBlockWindow { get; init; } = TimeSpan.FromHours(1);
+    public double ProviderBlockShare { get; init; } = 0.1;
     /// <summary>A cell's acceptance is judged over this window, and only with at least <see cref="MinVolume"/> attempts.</summary>
     public TimeSpan RateWindow { get; init; } = TimeSpan.FromMinutes(15);
     public int MinVolume { get; init; } = 20;
@@ -45,6 +53,13 @@ public sealed class BlockDetector(DetectorOptions options)
 {
     private readonly Dictionary<(string Ip, string Provider), Cell> _cells = [];
     private readonly Dictionary<string, List<Cell>> _byProvider = [];
+    private readonly Dictionary<string, ProviderWindow> _providers = [];
+
+    private sealed class ProviderWindow
+    {
+        public Queue<DateTime> Attempts { get; } = new();
+        public Queue<(DateTime At, string Recipient)> Blocks { get; } = new();
+    }
     private DateTime? _lastSeen;
     private DateTime? _silenceReported;
     private readonly Queue<DateTime> _lastHour = new();
@@ -96,6 +111,7 @@ public sealed class BlockDetector(DetectorOptions options)
             cell.WindowAccepted -= oldest.Accepted ? 1 : 0;
         }
 
+        var atProvider = ProviderBlockRecipients(o);
         if (o.IpBlock)
         {
             cell.AcceptedInARow = 0;
@@ -110,6 +126,12 @@ public sealed class BlockDetector(DetectorOptions options)
                 cell.Flagged = true;
                 found.Add(new Detection(o.AtUtc, DetectionKind.IpBlock, o.SourceIp, o.Provider,
                     $"{recipients} recipients refused in {options.BlockWindow.TotalMinutes:0} min: {o.Reply}"));
+            }
+            else if (!cell.Flagged && atProvider >= options.MinBlockRecipients)
+            {
+                cell.Flagged = true;
+                found.Add(new Detection(o.AtUtc, DetectionKind.IpBlock, o.SourceIp, o.Provider,
+                    $"{o.Provider} refused {atProvider} recipients for IP blocks in {options.ProviderBlockWindow.TotalMinutes:0} min, this IP among them: {o.Reply}"));
             }
         }
         else if (accepted)
@@ -136,6 +158,45 @@ public sealed class BlockDetector(DetectorOptions options)
         }
         UpdateBaseline(cell, o.AtUtc);
         return found;
+    }
+
+    // Counts the attempt at its provider; for an IP block, the distinct recipients so refused at this provider
+    // (any of its IPs) within the provider window, or 0 while they are too small a share of its attempts.
+    private int ProviderBlockRecipients(Observation o)
+    {
+        if (!_providers.TryGetValue(o.Provider, out var window))
+        {
+            _providers[o.Provider] = window = new ProviderWindow();
+        }
+        var from = o.AtUtc - options.ProviderBlockWindow;
+        window.Attempts.Enqueue(o.AtUtc);
+        while (window.Attempts.TryPeek(out var oldest) && oldest < from)
+        {
+            window.Attempts.Dequeue();
+        }
+        if (!o.IpBlock)
+        {
+            return 0;
+        }
+        window.Blocks.Enqueue((o.AtUtc, o.Recipient ?? Guid.NewGuid().ToString()));
+        while (window.Blocks.TryPeek(out var oldest) && oldest.At < from)
+        {
+            window.Blocks.Dequeue();
+        }
+        if (window.Blocks.Count < window.Attempts.Count * options.ProviderBlockShare)
+        {
+            return 0;
+        }
+        // Only whether the threshold is reached matters, so counting stops there.
+        var seen = new HashSet<string>();
+        foreach (var (_, recipient) in window.Blocks)
+        {
+            if (seen.Add(recipient) && seen.Count >= options.MinBlockRecipients)
+            {
+                break;
+            }
+        }
+        return seen.Count;
     }
 
     /// <summary>Silence: nothing seen for the configured time after mail was flowing. Said once until mail flows again.</summary>
