@@ -116,6 +116,7 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.ReadRouting(configuration));
         services.AddSingleton<Features.IpPool.RoutingService>();
         services.AddSingleton(PortalConfiguration.ReadRecovery(configuration, sandbox));
+        services.AddSingleton<Features.IpPool.IProbeTransport, Features.IpPool.EngineProbeTransport>();
         services.AddSingleton<Features.IpPool.RecoveryCheck>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
         services.AddSingleton<Features.Bounces.BounceClassifier>();

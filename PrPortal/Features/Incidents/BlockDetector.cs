@@ -25,7 +25,7 @@ public sealed record DetectorOptions
     /// <summary>
     /// Provider-wide: once IP-block replies from <see cref="MinBlockRecipients"/> distinct recipients reached one
     /// provider within this window (over any of its IPs) and make at least <see cref="ProviderBlockShare"/> of its
-    /// attempts there, a single IP-block reply flags a further IP. A provider that blocks many IPs at once, or
+    /// attempts made there since the first of them, a single IP-block reply flags a further IP. A provider that blocks many IPs at once, or
     /// sees only a few mails an hour, is caught without waiting per IP; a stray refusal at a busy provider is not.
     /// </summary>
     public TimeSpan ProviderBlockWindow { get; init; } = TimeSpan.FromHours(1);
@@ -57,9 +57,11 @@ public sealed class BlockDetector(DetectorOptions options)
 
     private sealed class ProviderWindow
     {
-        public Queue<DateTime> Attempts { get; } = new();
-        public Queue<(DateTime At, string Recipient)> Blocks { get; } = new();
+        /// <summary>Every attempt at the provider so far; a block remembers the count at its time.</summary>
+        public long Attempts { get; set; }
+        public Queue<(DateTime At, string Recipient, long AttemptsBefore)> Blocks { get; } = new();
     }
+
     private DateTime? _lastSeen;
     private DateTime? _silenceReported;
     private readonly Queue<DateTime> _lastHour = new();
@@ -141,6 +143,9 @@ public sealed class BlockDetector(DetectorOptions options)
             {
                 cell.Flagged = false;
                 cell.Blocks.Clear();
+                // The failures of the blocked time are not held against the recovered cell.
+                cell.Window.Clear();
+                cell.WindowAccepted = 0;
                 found.Add(new Detection(o.AtUtc, DetectionKind.Recovered, o.SourceIp, o.Provider,
                     $"{cell.AcceptedInARow} acceptances in a row"));
             }
@@ -161,35 +166,32 @@ public sealed class BlockDetector(DetectorOptions options)
     }
 
     // Counts the attempt at its provider; for an IP block, the distinct recipients so refused at this provider
-    // (any of its IPs) within the provider window, or 0 while they are too small a share of its attempts.
+    // (any of its IPs) within the provider window, or 0 while they are too small a share of the attempts made
+    // there since the oldest of them.
     private int ProviderBlockRecipients(Observation o)
     {
         if (!_providers.TryGetValue(o.Provider, out var window))
         {
             _providers[o.Provider] = window = new ProviderWindow();
         }
-        var from = o.AtUtc - options.ProviderBlockWindow;
-        window.Attempts.Enqueue(o.AtUtc);
-        while (window.Attempts.TryPeek(out var oldest) && oldest < from)
-        {
-            window.Attempts.Dequeue();
-        }
+        window.Attempts++;
         if (!o.IpBlock)
         {
             return 0;
         }
-        window.Blocks.Enqueue((o.AtUtc, o.Recipient ?? Guid.NewGuid().ToString()));
-        while (window.Blocks.TryPeek(out var oldest) && oldest.At < from)
+        window.Blocks.Enqueue((o.AtUtc, o.Recipient ?? Guid.NewGuid().ToString(), window.Attempts - 1));
+        while (window.Blocks.TryPeek(out var oldest) && oldest.At < o.AtUtc - options.ProviderBlockWindow)
         {
             window.Blocks.Dequeue();
         }
-        if (window.Blocks.Count < window.Attempts.Count * options.ProviderBlockShare)
+        var attemptsSince = window.Attempts - window.Blocks.Peek().AttemptsBefore;
+        if (window.Blocks.Count < attemptsSince * options.ProviderBlockShare)
         {
             return 0;
         }
         // Only whether the threshold is reached matters, so counting stops there.
         var seen = new HashSet<string>();
-        foreach (var (_, recipient) in window.Blocks)
+        foreach (var (_, recipient, _) in window.Blocks)
         {
             if (seen.Add(recipient) && seen.Count >= options.MinBlockRecipients)
             {

@@ -15,7 +15,24 @@ public sealed record RecoveryOptions
     public string ProbeFrom { get; init; } = "probe@mail.prportal.example";
 }
 
-public sealed record RecoveryOutcome(string Ip, string ProviderId, bool Reverted, string Why);
+public sealed record RecoveryOutcome(string Ip, string ProviderId, bool Reverted, string Why, DateTime AtUtc);
+
+/// <summary>Sends one recovery probe from an IP; null when it was accepted, else the refusal in the server's words.</summary>
+public interface IProbeTransport
+{
+    Task<string?> SendProbeAsync(SendingIp ip, string providerId, string recipient, int number, CancellationToken cancellationToken);
+}
+
+/// <summary>Probes go out as real mail through the delivery engine.</summary>
+public sealed class EngineProbeTransport(DeliveryEngine engine, RecoveryOptions options) : IProbeTransport
+{
+    public async Task<string?> SendProbeAsync(SendingIp ip, string providerId, string recipient, int number, CancellationToken cancellationToken)
+    {
+        var message = ReleaseMessage.Build(0, options.ProbeFrom, "PrPortal recovery probe", recipient, $"Recovery probe {ip.Address} #{number}", "PrPortal: delivery probe after a block. No action needed.");
+        var result = (await engine.SendAsync(new SendRequest(message, options.ProbeFrom, [new OutgoingRecipient(recipient)], SendingRoute.From(ip)), cancellationToken)).Single();
+        return result.Outcome == AttemptOutcome.Accepted ? null : $"{recipient}: {result.ReplyCode} {result.ReplyText ?? result.Error}".Trim();
+    }
+}
 
 /// <summary>
 /// Puts an excluded IP back only on confirmed recovery, never on a timer alone: the IP must be clean on
@@ -23,7 +40,7 @@ public sealed record RecoveryOutcome(string Ip, string ProviderId, bool Reverted
 /// probe deliveries from it to that provider must be accepted in a row. Each revert ends the exclusion
 /// (by "recovery-check", with the evidence) and is an event on the incident's timeline.
 /// </summary>
-public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, RecoveryOptions options, DeliveryEngine engine,
+public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, RecoveryOptions options, IProbeTransport probes,
     RoutingService routing, TimeProvider clock, ILogger<RecoveryCheck> logger)
 {
     public const string Actor = "recovery-check";
@@ -35,28 +52,28 @@ public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, Re
         var listed = await db.BlocklistListings.AsNoTracking().Include(l => l.Zone).Where(l => l.DelistedAtUtc == null)
             .Select(l => new { l.SendingIpId, List = l.Zone != null ? l.Zone.Name : "Microsoft SNDS" }).ToListAsync(cancellationToken);
         var outcomes = new List<RecoveryOutcome>();
+        var now = clock.GetUtcNow().UtcDateTime;
         foreach (var exclusion in active)
         {
             var ip = exclusion.SendingIp!;
             var lists = listed.Where(l => l.SendingIpId == ip.Id).Select(l => l.List).Distinct().ToList();
             if (lists.Count > 0)
             {
-                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"still listed on {string.Join(", ", lists)}"));
+                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"still listed on {string.Join(", ", lists)}", now));
                 continue;
             }
-            var probes = options.ProbeRecipients.GetValueOrDefault(exclusion.ProviderId, []);
-            if (probes.Length == 0)
+            var recipients = options.ProbeRecipients.GetValueOrDefault(exclusion.ProviderId, []);
+            if (recipients.Length == 0)
             {
-                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, "no probe recipients configured for this provider (Recovery:ProbeRecipients)"));
+                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, "no probe recipients configured for this provider (Recovery:ProbeRecipients)", now));
                 continue;
             }
-            var refused = await ProbeAsync(ip, probes, cancellationToken);
+            var refused = await ProbeAsync(ip, exclusion.ProviderId, recipients, cancellationToken);
             if (refused is not null)
             {
-                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"probe refused: {refused}"));
+                outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"probe refused: {refused}", now));
                 continue;
             }
-            var now = clock.GetUtcNow().UtcDateTime;
             var why = $"clean on every list; {options.ProbesToConfirm} probes accepted in a row";
             exclusion.EndedAtUtc = now;
             exclusion.EndedBy = Actor;
@@ -69,7 +86,7 @@ public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, Re
                     Message = $"{ip.Address} back in {Providers.MailboxProviderCatalog.DisplayName(exclusion.ProviderId)}'s pool: {why}.",
                 });
             }
-            outcomes.Add(new(ip.Address, exclusion.ProviderId, true, why));
+            outcomes.Add(new(ip.Address, exclusion.ProviderId, true, why, now));
         }
         await db.SaveChangesAsync(cancellationToken);
         if (outcomes.Any(o => o.Reverted))
@@ -84,16 +101,13 @@ public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, Re
     }
 
     /// <summary>Sends the probes one after another; the first refusal (or failure) stops them and is returned.</summary>
-    private async Task<string?> ProbeAsync(SendingIp ip, string[] recipients, CancellationToken cancellationToken)
+    private async Task<string?> ProbeAsync(SendingIp ip, string providerId, string[] recipients, CancellationToken cancellationToken)
     {
         for (var i = 0; i < options.ProbesToConfirm; i++)
         {
-            var to = recipients[i % recipients.Length];
-            var message = ReleaseMessage.Build(0, options.ProbeFrom, "PrPortal recovery probe", to, $"Recovery probe {ip.Address} #{i + 1}", "PrPortal: delivery probe after a block. No action needed.");
-            var result = (await engine.SendAsync(new SendRequest(message, options.ProbeFrom, [new OutgoingRecipient(to)], SendingRoute.From(ip)), cancellationToken)).Single();
-            if (result.Outcome != AttemptOutcome.Accepted)
+            if (await probes.SendProbeAsync(ip, providerId, recipients[i % recipients.Length], i + 1, cancellationToken) is { } refused)
             {
-                return $"{to}: {result.ReplyCode} {result.ReplyText ?? result.Error}".Trim();
+                return refused;
             }
         }
         return null;
