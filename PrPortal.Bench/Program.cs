@@ -6,11 +6,12 @@ return args.FirstOrDefault() switch
     "delivery" => await DeliveryBenchmark.RunAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "dnsbl" => await DnsblBenchmark.RunAsync(args[1..]),
+    "replay" => await ReplayBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run --project PrPortal.Bench -c Release -- delivery [--messages N] [--runs N] | ingest [LINES] | dnsbl [RUNS]");
+    Console.Error.WriteLine("usage: dotnet run --project PrPortal.Bench -c Release -- delivery [--messages N] [--runs N] | ingest [LINES] | dnsbl [RUNS] | replay [RUNS]");
     return 2;
 }

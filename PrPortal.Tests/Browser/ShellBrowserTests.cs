@@ -68,6 +68,10 @@ public sealed class ShellBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         Assert.Contains("/account/access-denied", page.Url);
         await Assertions.Expect(page.Locator("#access-denied")).ToBeVisibleAsync();
         await BrowserPortal.ScreenshotAsync(page, "06-account-manager-denied-ja");
+        // Drills change the sandbox's routing: Admin and Support only.
+        await Assertions.Expect(page.Locator("#nav-menu")).Not.ToContainTextAsync("訓練");
+        await page.GotoAsync("/drill");
+        Assert.Contains("/account/access-denied", page.Url);
     }
 
     [Fact]

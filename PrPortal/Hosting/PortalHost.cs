@@ -144,6 +144,7 @@ public static class PortalHost
         if (sandbox.Enabled == true)
         {
             services.AddHostedService<Sandbox.SandboxHostedService>();
+            services.AddSingleton<Sandbox.Drill.DrillService>();
         }
 
         var keyFolder = Path.Combine(Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource) ?? contentRoot, "keys");

@@ -20,7 +20,9 @@ public static class NavAreas
         new("/sender-domains", "Nav.SenderDomains", Icons.Material.Filled.VerifiedUser),
         new("/link-check", "Nav.LinkCheck", Icons.Material.Filled.Link),
         new("/delivery/test", "Nav.TestSend", Icons.Material.Filled.Send, $"{PortalRoles.Admin},{PortalRoles.Support}"),
+        new("/drill", "Nav.Drill", Icons.Material.Filled.School, $"{PortalRoles.Admin},{PortalRoles.Support}"),
         new("/jobs", "Nav.Jobs", Icons.Material.Filled.Schedule),
+        new("/audit", "Nav.Audit", Icons.Material.Filled.History),
         new("/admin/users", "Nav.Users", Icons.Material.Filled.People, PortalRoles.Admin),
     ];
 

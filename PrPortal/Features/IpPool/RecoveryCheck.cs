@@ -45,18 +45,21 @@ public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, Re
 {
     public const string Actor = "recovery-check";
 
+    private static readonly HashSet<string> MicrosoftProviders = [Providers.MailboxProviderCatalog.MicrosoftConsumer, Providers.MailboxProviderCatalog.Microsoft365];
+
     public async Task<IReadOnlyList<RecoveryOutcome>> RunAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var active = await db.RoutingExclusions.Include(e => e.SendingIp).Where(e => e.EndedAtUtc == null).ToListAsync(cancellationToken);
         var listed = await db.BlocklistListings.AsNoTracking().Include(l => l.Zone).Where(l => l.DelistedAtUtc == null)
-            .Select(l => new { l.SendingIpId, List = l.Zone != null ? l.Zone.Name : "Microsoft SNDS" }).ToListAsync(cancellationToken);
+            .Select(l => new { l.SendingIpId, List = l.Zone != null ? l.Zone.Name : "Microsoft SNDS", Snds = l.Zone == null }).ToListAsync(cancellationToken);
         var outcomes = new List<RecoveryOutcome>();
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var exclusion in active)
         {
             var ip = exclusion.SendingIp!;
-            var lists = listed.Where(l => l.SendingIpId == ip.Id).Select(l => l.List).Distinct().ToList();
+            // DNSBLs are read by many providers; SNDS speaks for Microsoft's own mailboxes only.
+            var lists = listed.Where(l => l.SendingIpId == ip.Id && (!l.Snds || MicrosoftProviders.Contains(exclusion.ProviderId))).Select(l => l.List).Distinct().ToList();
             if (lists.Count > 0)
             {
                 outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"still listed on {string.Join(", ", lists)}", now));

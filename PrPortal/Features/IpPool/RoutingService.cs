@@ -19,6 +19,9 @@ public sealed record RoutingPicture(IReadOnlyDictionary<(int IpId, string Provid
         Cells.TryGetValue((ipId, providerId), out var state) ? state : role == SendingIpRole.Primary ? CellRouting.InUse : CellRouting.SpareStandby;
 }
 
+/// <summary>One line of the routing audit log: who took an IP out of (or put it back into) a provider's pool, when and why.</summary>
+public sealed record RoutingAuditRow(DateTime AtUtc, string Actor, string Action, string Ip, string ProviderId, string Reason, int? IncidentId);
+
 /// <summary>
 /// Chooses the source IP for a provider's mail from the routing policy and the active exclusions, and
 /// records exclusions and inclusions (by hand: Admin or Support, with a reason) as the routing audit log.
@@ -121,6 +124,21 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
                 exclusion.EndReason = reason.Trim();
             }
         }, cancellationToken);
+
+    /// <summary>The latest routing changes, newest first: every exclusion's start and end.</summary>
+    public async Task<IReadOnlyList<RoutingAuditRow>> AuditAsync(int take, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.RoutingExclusions.AsNoTracking().Include(e => e.SendingIp)
+            .OrderByDescending(e => e.EndedAtUtc ?? e.StartedAtUtc).Take(take).ToListAsync(cancellationToken);
+        return rows.SelectMany(e => new[]
+            {
+                new RoutingAuditRow(e.StartedAtUtc, e.StartedBy, "excluded", e.SendingIp!.Address, e.ProviderId, e.Reason, e.IncidentId),
+            }.Concat(e.EndedAtUtc is { } ended
+                ? [new RoutingAuditRow(ended, e.EndedBy ?? "?", e.EndedBy == RecoveryCheck.Actor ? "reverted" : "included", e.SendingIp!.Address, e.ProviderId, e.EndReason ?? "", e.IncidentId)]
+                : []))
+            .OrderByDescending(r => r.AtUtc).Take(take).ToList();
+    }
 
     private async Task ChangeAsync(ClaimsPrincipal user, string reason, Func<PortalDbContext, Task> change, CancellationToken cancellationToken)
     {
