@@ -102,6 +102,8 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.AttemptRecorder>();
         services.AddSingleton<Features.Delivery.DeliveryService>();
         services.AddSingleton<Features.Delivery.TrafficGenerator>();
+        services.AddSingleton<Features.Delivery.DeferredRetry>();
+        services.AddHostedService(sp => sp.GetRequiredService<Features.Delivery.DeferredRetry>());
         services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
         services.AddSingleton(PortalConfiguration.ReadBlocklists(configuration));
         services.AddSingleton<Features.Blocklists.BlocklistService>();

@@ -13,5 +13,6 @@ public class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         // One delivery per release and recipient: a resend is a new attempt, never a second delivery.
         builder.HasIndex(d => new { d.ReleaseId, d.RecipientId }).IsUnique();
         builder.HasIndex(d => new { d.Status, d.QueuedAtUtc });
+        builder.HasIndex(d => new { d.Status, d.NextAttemptAtUtc });
     }
 }

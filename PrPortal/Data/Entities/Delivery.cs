@@ -18,5 +18,9 @@ public class Delivery
     public Recipient? Recipient { get; set; }
     public DateTime QueuedAtUtc { get; set; }
     public DeliveryStatus Status { get; set; }
+    /// <summary>While deferred: when the next attempt is due (null: not queued for a retry).</summary>
+    public DateTime? NextAttemptAtUtc { get; set; }
+    /// <summary>How often it was deferred so far; the retry schedule grows with it.</summary>
+    public int Deferrals { get; set; }
     public List<DeliveryAttempt> Attempts { get; set; } = [];
 }

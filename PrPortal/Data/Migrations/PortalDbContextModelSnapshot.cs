@@ -397,6 +397,12 @@ namespace PrPortal.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Deferrals")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("NextAttemptAtUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("QueuedAtUtc")
                         .HasColumnType("TEXT");
 
@@ -415,6 +421,8 @@ namespace PrPortal.Data.Migrations
 
                     b.HasIndex("ReleaseId", "RecipientId")
                         .IsUnique();
+
+                    b.HasIndex("Status", "NextAttemptAtUtc");
 
                     b.HasIndex("Status", "QueuedAtUtc");
 

@@ -55,7 +55,20 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, 
             var ids = group.Select(r => r.Result.Recipient.DeliveryId!.Value).ToList();
             // A delivered mail stays delivered whatever a later attempt says.
             await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status != DeliveryStatus.Delivered)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, group.Key), cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, group.Key).SetProperty(d => d.NextAttemptAtUtc, (DateTime?)null), cancellationToken);
+        }
+        // Deferred mail waits for its next try by the retry schedule.
+        var deferred = tied.Where(r => StatusAfter(r.Result.Outcome) == DeliveryStatus.Deferred)
+            .GroupBy(r => r.Result.Recipient.DeliveryId!.Value).ToDictionary(g => g.Key, g => g.Max(r => r.Result.AttemptedAtUtc));
+        if (deferred.Count > 0)
+        {
+            var ids = deferred.Keys.ToList();
+            foreach (var delivery in await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Deferred).ToListAsync(cancellationToken))
+            {
+                delivery.Deferrals++;
+                delivery.NextAttemptAtUtc = deferred[delivery.Id] + RetrySchedule.Backoff(delivery.Deferrals);
+            }
+            await db.SaveChangesAsync(cancellationToken);
         }
         return classified;
     }

@@ -30,6 +30,10 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
     Providers.ProviderResolver providers, TimeProvider clock)
 {
     private readonly SemaphoreSlim _load = new(1, 1);
+    private readonly List<(int IpId, string ProviderId)> _started = [];
+
+    /// <summary>IPs just taken out of a provider's pool (saved): mail waiting on them can leave through another at once.</summary>
+    public event Action<IReadOnlyList<(int IpId, string ProviderId)>>? ExclusionsStarted;
     private Snapshot? _snapshot;
 
     private sealed record Snapshot(IReadOnlyList<SendingIp> Ips, ILookup<string, int> Excluded, DateTime LoadedAtUtc);
@@ -78,6 +82,10 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
         {
             return false;
         }
+        lock (_started)
+        {
+            _started.Add((ip.Id, providerId));
+        }
         db.RoutingExclusions.Add(new RoutingExclusion
         {
             SendingIpId = ip.Id, ProviderId = providerId, StartedAtUtc = atUtc, StartedBy = DetectorActor, IncidentId = incidentId,
@@ -92,6 +100,16 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
     public void Changed()
     {
         _snapshot = null;
+        List<(int, string)> started;
+        lock (_started)
+        {
+            started = [.. _started];
+            _started.Clear();
+        }
+        if (started.Count > 0)
+        {
+            ExclusionsStarted?.Invoke(started);
+        }
         changes.Notify();
     }
 
@@ -105,6 +123,10 @@ public sealed class RoutingService(IDbContextFactory<PortalDbContext> factory, R
             }
             if (!await db.RoutingExclusions.AnyAsync(e => e.SendingIpId == sendingIpId && e.ProviderId == providerId && e.EndedAtUtc == null, cancellationToken))
             {
+                lock (_started)
+                {
+                    _started.Add((sendingIpId, providerId));
+                }
                 db.RoutingExclusions.Add(new RoutingExclusion
                 {
                     SendingIpId = sendingIpId, ProviderId = providerId, StartedAtUtc = clock.GetUtcNow().UtcDateTime,

@@ -48,8 +48,8 @@ public sealed record ReplaySettings(DetectorOptions Detection, RoutingOptions Ro
 {
     /// <summary>How often the recovery check runs (the routing-recovery job's schedule).</summary>
     public TimeSpan RecoveryEvery { get; init; } = TimeSpan.FromMinutes(10);
-    /// <summary>Deferred mail is retried after 5, 10, 20, 40 minutes, then hourly, and given up after this long.</summary>
-    public TimeSpan QueueLifetime { get; init; } = TimeSpan.FromDays(5);
+    /// <summary>Deferred mail is retried by <see cref="Features.Delivery.RetrySchedule"/> and given up after this long.</summary>
+    public TimeSpan QueueLifetime { get; init; } = Features.Delivery.RetrySchedule.QueueLifetime;
 }
 
 /// <summary>
@@ -372,9 +372,8 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
         {
             var deferrals = ++_deferrals[mail];
             _deferralCount++;
-            var backoff = TimeSpan.FromMinutes(Math.Min(60, 5 * Math.Pow(2, Math.Min(deferrals - 1, 4))));
-            var waited = TimeSpan.FromMinutes(Enumerable.Range(0, deferrals - 1).Sum(d => Math.Min(60, 5 * Math.Pow(2, Math.Min(d, 4)))));
-            if (waited >= _settings.QueueLifetime)
+            var backoff = Features.Delivery.RetrySchedule.Backoff(deferrals);
+            if (Features.Delivery.RetrySchedule.Waited(deferrals - 1) >= _settings.QueueLifetime)
             {
                 _failed++;
                 _expired++;
