@@ -73,6 +73,7 @@ public sealed class DrillService(SandboxWorld world, TrafficGenerator traffic, R
                 throw new InvalidOperationException("A drill is already running.");
             }
             _steps.Clear();
+            _reported.Clear();
             _cancel = new CancellationTokenSource();
             _state = new DrillState(scenario.Name, true, clock.GetUtcNow().UtcDateTime, 0, null, [], scenario.ProviderMix.Keys.ToList());
         }
@@ -181,7 +182,8 @@ public sealed class DrillService(SandboxWorld world, TrafficGenerator traffic, R
         }
     }
 
-    private readonly HashSet<(string Ip, string Provider)> _reported = [];
+    // Each exclusion is told once: an IP taken out again after its revert is a new exclusion.
+    private readonly HashSet<(string Ip, string Provider, DateTime At)> _reported = [];
 
     private async Task ReportExclusionsAsync(CancellationToken cancellationToken)
     {
@@ -189,7 +191,7 @@ public sealed class DrillService(SandboxWorld world, TrafficGenerator traffic, R
         var since = State.StartedAtUtc ?? DateTime.MinValue;
         foreach (var row in rows.Where(r => r.AtUtc >= since && r.Action == "excluded").OrderBy(r => r.AtUtc))
         {
-            if (_reported.Add((row.Ip, row.ProviderId)))
+            if (_reported.Add((row.Ip, row.ProviderId, row.AtUtc)))
             {
                 Step("excluded", $"{row.Ip} × {Features.Providers.MailboxProviderCatalog.DisplayName(row.ProviderId)} taken out ({row.Actor}); the reason is in the audit log");
             }
@@ -205,10 +207,6 @@ public sealed class DrillService(SandboxWorld world, TrafficGenerator traffic, R
             foreach (var group in reverted.GroupBy(o => o.ProviderId))
             {
                 Step("reverted", $"{Features.Providers.MailboxProviderCatalog.DisplayName(group.Key)}: {group.Count()} IPs back after probes ({string.Join(", ", group.Select(o => o.Ip))})");
-                foreach (var o in group)
-                {
-                    _reported.Remove((o.Ip, o.ProviderId));
-                }
             }
         }
     }
