@@ -116,6 +116,33 @@ public sealed class ReplayTests
         Assert.InRange(result.UndeliveredAtEnd, 0, 10);
     }
 
+    [Fact]
+    public async Task Over_smtp_through_the_sandbox_simulators_the_replay_comes_to_the_same_figures_as_in_memory()
+    {
+        using var portal = new DemoPortalFactory();
+        _ = portal.Server;
+        var smtp = new SmtpReplay(portal.Service<PrPortal.Sandbox.SandboxWorld>(), portal.Service<PrPortal.Features.Delivery.DeliveryEngine>());
+        var json = Scenario("""
+            [{"provider":"yahoo-jp","ips":4,"from_hour":0.5,"until_hour":1.2,"reply":"554 5.7.1 [{ip}] Connection refused: your IP is on our block list"},
+             {"provider":"google","ips":[5,6],"from_hour":0.5,"until_hour":1.0,"kind":"defer","reply":"451 4.7.28 [{ip}] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited."}]
+            """, providerMix: """{"google":0.4,"yahoo-jp":0.4,"other":0.2}""", mailsPerHour: 1500, hours: 2, background: """{"userunknown":0.01,"networkerror":0.005}""");
+
+        var inMemory = await PlayAsync(json);
+        var overSmtp = await new ReplayRunner(ReplyClassifier.BuiltIn(), new ReplaySettings(new DetectorOptions(), new RoutingOptions(), new RecoveryOptions()), smtp)
+            .RunAsync(IncidentScenario.ParseValid(json), CancellationToken.None);
+
+        var received = portal.Service<PrPortal.Sandbox.SandboxWorld>().Simulators.Values.Sum(s => s.Received.Count(m => m.MailFrom.StartsWith("bounce+")));
+        Assert.InRange(received, 2900, 3100); // the mail really went over loopback SMTP (probes come from another sender)
+        Assert.Equal(2, overSmtp.Incidents);
+        Assert.Equal(
+            (inMemory.Mails, inMemory.Failed, inMemory.FailedBeforeReroute, inMemory.ReroutedMails, inMemory.UndeliveredAtEnd, inMemory.Incidents),
+            (overSmtp.Mails, overSmtp.Failed, overSmtp.FailedBeforeReroute, overSmtp.ReroutedMails, overSmtp.UndeliveredAtEnd, overSmtp.Incidents));
+        Assert.Equal(inMemory.IpsRevertedAt, overSmtp.IpsRevertedAt);
+        Assert.Equal(0, overSmtp.DuplicateDeliveries);
+        // The simulators are left as they were: no replay block remains.
+        Assert.DoesNotContain(portal.Service<PrPortal.Sandbox.SandboxWorld>().Simulator("yahoo-jp").Rules.BlockedIps, ip => ip.StartsWith("198.18."));
+    }
+
     [Theory]
     [InlineData("""{"google":0.5,"other":0.4}""", "[]", "provider_mix: shares must add up to 1")]
     [InlineData("""{"google":0.5,"gmail":0.5}""", "[]", "provider_mix.gmail: unknown")]

@@ -61,13 +61,17 @@ public sealed record ReplaySettings(DetectorOptions Detection, RoutingOptions Ro
 /// back only through the recovery check's probes. There is no resend planner yet, so mail refused for an
 /// IP block stays undelivered.
 /// </summary>
-public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings settings)
+public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings settings, SmtpReplay? smtp = null)
 {
     private sealed record Ip(int Id, string Address, int PrimaryIndex, SendingIp Row);
 
     public async Task<ReplayResult> RunAsync(IncidentScenario scenario, CancellationToken cancellationToken, IProgress<double>? progress = null)
     {
         scenario.Validate();
+        if (smtp is not null && scenario.Hours * scenario.MailsPerHour > SmtpReplay.MaxMails)
+        {
+            throw new ScenarioException($"mails_per_hour: over SMTP a replay plays at most {SmtpReplay.MaxMails:N0} mails (hours × mails_per_hour is {scenario.Hours * scenario.MailsPerHour:N0})");
+        }
         var wall = Stopwatch.StartNew();
         var folder = Directory.CreateTempSubdirectory("prportal-replay-");
         try
@@ -75,10 +79,17 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
             var options = new DbContextOptionsBuilder<PortalDbContext>()
                 .UseSqlite($"Data Source={Path.Combine(folder.FullName, "replay.db")};Pooling=False").Options;
             var factory = new PooledDbContextFactory<PortalDbContext>(options);
-            var run = new Run(scenario, classifier, settings, factory);
-            await run.PrepareAsync(cancellationToken);
-            var result = await run.PlayAsync(progress, cancellationToken);
-            return result with { WallS = Math.Round(wall.Elapsed.TotalSeconds, 2) };
+            var run = new Run(scenario, classifier, settings, factory, smtp);
+            try
+            {
+                await run.PrepareAsync(cancellationToken);
+                var result = await run.PlayAsync(progress, cancellationToken);
+                return result with { WallS = Math.Round(wall.Elapsed.TotalSeconds, 2) };
+            }
+            finally
+            {
+                run.Smtp?.Clear();
+            }
         }
         finally
         {
@@ -115,6 +126,8 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
         private RoutingService _routing = null!;
         private RecoveryCheck _recovery = null!;
         private readonly ReplayProbes _probes;
+        private readonly SmtpReplay? _smtpReplay;
+        public SmtpReplayTransport? Smtp { get; private set; }
 
         // Routing state per provider index: the excluded IP ids and the IPs eligible now.
         private HashSet<int>[] _excluded = [];
@@ -135,8 +148,9 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
         private DateTime? _firstBlockAt, _detectedAt;
         private readonly List<RecoveryOutcome> _reverts = [];
 
-        public Run(IncidentScenario scenario, ReplyClassifier classifier, ReplaySettings settings, IDbContextFactory<PortalDbContext> factory)
+        public Run(IncidentScenario scenario, ReplyClassifier classifier, ReplaySettings settings, IDbContextFactory<PortalDbContext> factory, SmtpReplay? smtp)
         {
+            _smtpReplay = smtp;
             _scenario = scenario;
             _classifier = classifier;
             _settings = settings;
@@ -169,8 +183,8 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
             {
                 await db.Database.MigrateAsync(cancellationToken);
                 var rows = Enumerable.Range(0, _scenario.Ips.Primary)
-                    .Select(i => new SendingIp { Address = $"198.18.{i / 250}.{i % 250 + 1}", Role = SendingIpRole.Primary })
-                    .Concat(Enumerable.Range(0, _scenario.Ips.Spare).Select(i => new SendingIp { Address = $"198.19.{i / 250}.{i % 250 + 1}", Role = SendingIpRole.Spare }))
+                    .Select(i => new SendingIp { Address = $"198.18.{i / 250}.{i % 250 + 1}", Role = SendingIpRole.Primary, BindAddress = SmtpReplay.BindFor(i, primary: true) })
+                    .Concat(Enumerable.Range(0, _scenario.Ips.Spare).Select(i => new SendingIp { Address = $"198.19.{i / 250}.{i % 250 + 1}", Role = SendingIpRole.Spare, BindAddress = SmtpReplay.BindFor(i, primary: false) }))
                     .ToList();
                 db.SendingIps.AddRange(rows);
                 await db.SaveChangesAsync(cancellationToken);
@@ -180,11 +194,19 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
             _world = new ScenarioProviders(_scenario, _primaries.Select(p => p.Address).ToList());
             _routing = new RoutingService(_factory, _settings.Routing, new PoolChanges(), new Features.Providers.ProviderResolver(new NoDns(), _clock), _clock);
             _incidents = new IncidentService(_factory, new AlertService(new AlertOptions(), new HttpClient(), NullLogger<AlertService>.Instance, _clock), _routing);
+            if (_smtpReplay is not null)
+            {
+                Smtp = new SmtpReplayTransport(_smtpReplay, _world, _ips.Select(i => i.Row).ToList(), _providers);
+            }
             var recovery = _settings.Recovery with
             {
-                ProbeRecipients = _providers.ToDictionary(p => p, p => new[] { $"probe1@{p}.replay.invalid", $"probe2@{p}.replay.invalid" }),
+                ProbeRecipients = _providers.ToDictionary(p => p, p => Smtp is { } transport
+                    ? new[] { transport.Recipient(p, "probe1"), transport.Recipient(p, "probe2") }
+                    : new[] { $"probe1@{p}.replay.invalid", $"probe2@{p}.replay.invalid" }),
             };
-            _recovery = new RecoveryCheck(_factory, recovery, _probes, _routing, _clock, NullLogger<RecoveryCheck>.Instance);
+            // Over SMTP the probes are real mail from the IP's alias; in memory they meet the scenario's providers.
+            IProbeTransport probes = _smtpReplay is null ? _probes : new ReplayProbesOverSmtp(this);
+            _recovery = new RecoveryCheck(_factory, recovery, probes, _routing, _clock, NullLogger<RecoveryCheck>.Instance);
             _excluded = _providers.Select(_ => new HashSet<int>()).ToArray();
             _eligible = new Ip[_providers.Length][];
             for (var p = 0; p < _providers.Length; p++)
@@ -326,7 +348,9 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                     _reroutedCount++;
                 }
             }
-            var reply = _world.Deliver(_providers[provider], ip.PrimaryIndex, at, _random);
+            var reply = Smtp is { } smtp
+                ? await smtp.DeliverAsync(mail, _providers[provider], ip.Row, ip.PrimaryIndex, at, _random, cancellationToken)
+                : _world.Deliver(_providers[provider], ip.PrimaryIndex, at, _random);
             if (reply.Code is >= 200 and < 300)
             {
                 if (_delivered[mail])
@@ -441,6 +465,9 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
         }
 
         /// <summary>Recovery probes meet the same providers: refused while the block lasts, accepted after.</summary>
+        public SmtpReplay SmtpReplay => _smtpReplay!;
+        public DateTime Now => _clock.GetUtcNow().UtcDateTime;
+
         private sealed class ReplayProbes(Run run) : IProbeTransport
         {
             public Task<string?> SendProbeAsync(SendingIp ip, string providerId, string recipient, int number, CancellationToken cancellationToken)
@@ -448,6 +475,17 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                 var index = run._ips.First(i => i.Id == ip.Id).PrimaryIndex;
                 return Task.FromResult(run._world.BlockReply(providerId, index, run._clock.GetUtcNow().UtcDateTime) is { } refused ? $"{recipient}: {refused.Text}" : null);
             }
+        }
+    }
+
+    /// <summary>Probes over SMTP see the simulators as they are at the virtual moment of the check.</summary>
+    private sealed class ReplayProbesOverSmtp(Run run) : IProbeTransport
+    {
+        public Task<string?> SendProbeAsync(SendingIp ip, string providerId, string recipient, int number, CancellationToken cancellationToken)
+        {
+            var transport = new EngineProbeTransport(run.SmtpReplay.Engine, new RecoveryOptions());
+            run.Smtp!.SyncTo(run.Now);
+            return transport.SendProbeAsync(ip, providerId, recipient, number, cancellationToken);
         }
     }
 

@@ -4,13 +4,14 @@ using PrPortal.Sandbox.Scenarios;
 
 namespace PrPortal.Sandbox.Replay;
 
-/// <summary>`replay --scenario FILE [--json]`: plays an incident scenario on a virtual clock and prints what the pipeline made of it.</summary>
+/// <summary>`replay --scenario FILE [--json] [--smtp]`: plays an incident scenario on a virtual clock and prints what the pipeline made of it.</summary>
 public static class ReplayVerb
 {
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken cancellationToken)
     {
         string? file = null;
         var json = false;
+        var overSmtp = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -22,9 +23,10 @@ public static class ReplayVerb
                     json = true;
                     break;
                 case "--smtp":
-                    throw new OpsVerbs.VerbUsageException("--smtp is not available yet; the replay runs with in-memory providers.");
+                    overSmtp = true;
+                    break;
                 default:
-                    throw new OpsVerbs.VerbUsageException($"unexpected '{args[i]}'. Usage: replay --scenario FILE [--json]");
+                    throw new OpsVerbs.VerbUsageException($"unexpected '{args[i]}'. Usage: replay --scenario FILE [--json] [--smtp]");
             }
         }
         if (file is null)
@@ -45,8 +47,27 @@ public static class ReplayVerb
             throw new OpsVerbs.VerbUsageException($"{file}: {e.Message}");
         }
 
-        var runner = new ReplayRunner(services.GetRequiredService<ReplyClassifier>(), Settings(services));
-        var result = await runner.RunAsync(scenario, cancellationToken);
+        SmtpReplay? smtp = null;
+        if (overSmtp)
+        {
+            var world = services.GetService<SandboxWorld>()
+                ?? throw new OpsVerbs.VerbUsageException("--smtp goes through the sandbox's simulators; turn the sandbox on (Sandbox__Enabled=true).");
+            if (!world.IsRunning)
+            {
+                world.Start();
+            }
+            smtp = new SmtpReplay(world, services.GetRequiredService<Features.Delivery.DeliveryEngine>());
+        }
+        var runner = new ReplayRunner(services.GetRequiredService<ReplyClassifier>(), Settings(services), smtp);
+        ReplayResult result;
+        try
+        {
+            result = await runner.RunAsync(scenario, cancellationToken);
+        }
+        catch (ScenarioException e)
+        {
+            throw new OpsVerbs.VerbUsageException($"{file}: {e.Message}");
+        }
         if (json)
         {
             OpsVerbs.Print(result);

@@ -43,6 +43,8 @@ public sealed class SimulatorRules
     /// <summary>A per-recipient reply to RCPT TO, e.g. "550 5.1.1 … User unknown".</summary>
     public void SetAddressReply(string address, string reply) => _addressReplies[address] = reply;
 
+    public void ClearAddressReply(string address) => _addressReplies.TryRemove(address, out _);
+
     public SimulatedReply? BlockFor(string ip) => _blockedIps.TryGetValue(ip, out var reply) ? reply : null;
 
     public string? AddressReply(string address) => _addressReplies.TryGetValue(address, out var reply) ? reply : null;
