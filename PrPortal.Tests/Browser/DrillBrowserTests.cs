@@ -60,6 +60,10 @@ public sealed class DrillBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         var excludedSteps = await page.Locator("#drill-steps tr[data-kind='excluded']").CountAsync();
 
         // The audit log tells who took the IPs out and who brought them back, and why.
+        await page.GotoAsync("/audit");
+        await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("監査ログ");
+        await Assertions.Expect(page.Locator("#audit-table")).ToContainTextAsync("復帰（回復確認済み）");
+        await BrowserPortal.ScreenshotAsync(page, "25-audit-ja");
         await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Faudit");
         await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Audit log");
         await page.Locator("#audit-filter").FillAsync("Yahoo");
@@ -69,7 +73,7 @@ public sealed class DrillBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         Assert.Equal(excluded, excludedSteps); // each exclusion told once on the drill page
         Assert.Equal(excluded, await page.Locator("#audit-table tbody tr", new() { HasText = "Reverted (recovery confirmed)" }).CountAsync());
         await Assertions.Expect(page.Locator("#audit-table")).ToContainTextAsync("probes accepted in a row");
-        await BrowserPortal.ScreenshotAsync(page, "25-audit-en");
+        await BrowserPortal.ScreenshotAsync(page, "25b-audit-en");
 
         await page.GotoAsync("/drill");
         await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Drill");
