@@ -74,6 +74,8 @@ public sealed class PortalConfigurationTests
     [InlineData("Schedules:RoutingRecovery", "often", "'Schedules:RoutingRecovery'")]
     [InlineData("Routing:SpareThreshold", "1.5", "'Routing:SpareThreshold'")]
     [InlineData("Recovery:ProbesToConfirm", "0", "'Recovery:ProbesToConfirm'")]
+    [InlineData("Detection:ProviderBlockWindowMinutes", "0", "'Detection:ProviderBlockWindowMinutes'")]
+    [InlineData("Detection:ProviderBlockPercent", "150", "'Detection:ProviderBlockPercent' must be a whole number from 1 to 100")]
     [InlineData("Recovery:ProbeRecipients:google:0", "not-an-address", "'Recovery:ProbeRecipients:google'")]
     public void Bad_snds_routing_and_recovery_values_name_their_key(string key, string value, string named)
     {
@@ -84,6 +86,7 @@ public sealed class PortalConfigurationTests
             PortalConfiguration.ReadRouting(configuration);
             PortalConfiguration.ReadRecovery(configuration, new PrPortal.Sandbox.SandboxOptions { Enabled = false });
             PortalConfiguration.ReadSchedules(configuration);
+            PortalConfiguration.ReadDetection(configuration);
         });
 
         Assert.Contains(named, error.Message);

@@ -101,6 +101,7 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.DeliveryEngine>();
         services.AddSingleton<Features.Delivery.AttemptRecorder>();
         services.AddSingleton<Features.Delivery.DeliveryService>();
+        services.AddSingleton<Features.Delivery.ReleaseSender>();
         services.AddSingleton<Features.Delivery.TrafficGenerator>();
         services.AddSingleton<Features.Delivery.DeferredRetry>();
         services.AddHostedService(sp => sp.GetRequiredService<Features.Delivery.DeferredRetry>());
@@ -146,7 +147,7 @@ public static class PortalHost
         if (sandbox.Enabled == true)
         {
             services.AddHostedService<Sandbox.SandboxHostedService>();
-            services.AddSingleton<Sandbox.Drill.DrillService>();
+            services.AddSingleton<Features.Drill.DrillService>();
         }
 
         var keyFolder = Path.Combine(Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource) ?? contentRoot, "keys");

@@ -198,23 +198,25 @@ public static class PortalConfiguration
     {
         var section = configuration.GetSection("Detection");
         var defaults = new Features.Incidents.DetectorOptions();
-        int Int(string key, int fallback, int min)
+        int Int(string key, int fallback, int min, int max = int.MaxValue)
         {
             var raw = section[key];
             if (raw is null)
             {
                 return fallback;
             }
-            return int.TryParse(raw, out var value) && value >= min
+            return int.TryParse(raw, out var value) && value >= min && value <= max
                 ? value
-                : throw new StartupException($"Configuration key 'Detection:{key}' must be a whole number of at least {min}, got '{raw}'.");
+                : throw new StartupException(max == int.MaxValue
+                    ? $"Configuration key 'Detection:{key}' must be a whole number of at least {min}, got '{raw}'."
+                    : $"Configuration key 'Detection:{key}' must be a whole number from {min} to {max}, got '{raw}'.");
         }
         return defaults with
         {
             MinBlockRecipients = Int("MinBlockRecipients", defaults.MinBlockRecipients, 1),
             BlockWindow = TimeSpan.FromMinutes(Int("BlockWindowMinutes", (int)defaults.BlockWindow.TotalMinutes, 1)),
             ProviderBlockWindow = TimeSpan.FromMinutes(Int("ProviderBlockWindowMinutes", (int)defaults.ProviderBlockWindow.TotalMinutes, 1)),
-            ProviderBlockShare = Int("ProviderBlockPercent", (int)(defaults.ProviderBlockShare * 100), 1) / 100.0,
+            ProviderBlockShare = Int("ProviderBlockPercent", (int)(defaults.ProviderBlockShare * 100), 1, 100) / 100.0,
             RateWindow = TimeSpan.FromMinutes(Int("RateWindowMinutes", (int)defaults.RateWindow.TotalMinutes, 1)),
             MinVolume = Int("MinVolume", defaults.MinVolume, 1),
             RecoveryAcceptances = Int("RecoveryAcceptances", defaults.RecoveryAcceptances, 1),

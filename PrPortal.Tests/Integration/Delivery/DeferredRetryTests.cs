@@ -56,6 +56,43 @@ public sealed class DeferredRetryTests
     }
 
     [Fact]
+    public async Task Mail_deferred_for_longer_than_the_queue_lifetime_is_given_up_and_not_sent_again()
+    {
+        using var portal = new DemoPortalFactory();
+        _ = portal.Server;
+        var db = portal.Service<IDbContextFactory<PortalDbContext>>();
+        long oldId, freshId;
+        await using (var context = await db.CreateDbContextAsync())
+        {
+            var two = await context.Deliveries.OrderBy(d => d.Id).Take(2).ToListAsync();
+            foreach (var (d, age) in two.Zip(new[] { 6.0, 1.0 }))
+            {
+                d.Status = DeliveryStatus.Deferred;
+                d.QueuedAtUtc = DateTime.UtcNow.AddDays(-age);
+                d.NextAttemptAtUtc = DateTime.UtcNow.AddMinutes(-1);
+            }
+            await context.SaveChangesAsync();
+            (oldId, freshId) = (two[0].Id, two[1].Id);
+        }
+        var attemptsBefore = await AttemptsAsync(oldId);
+
+        var tried = await portal.Service<DeferredRetry>().RunDueAsync(default);
+
+        await using var check = await db.CreateDbContextAsync();
+        var old = await check.Deliveries.SingleAsync(d => d.Id == oldId);
+        Assert.Equal((DeliveryStatus.Failed, (DateTime?)null), (old.Status, old.NextAttemptAtUtc));
+        Assert.Equal(attemptsBefore, await AttemptsAsync(oldId));
+        Assert.True(tried >= 1);
+        Assert.NotEqual(DeliveryStatus.Deferred, (await check.Deliveries.SingleAsync(d => d.Id == freshId)).Status);
+
+        async Task<int> AttemptsAsync(long id)
+        {
+            await using var context = await db.CreateDbContextAsync();
+            return await context.DeliveryAttempts.CountAsync(a => a.DeliveryId == id);
+        }
+    }
+
+    [Fact]
     public void The_retry_schedule_grows_to_hourly()
     {
         Assert.Equal([5, 10, 20, 40, 60, 60], Enumerable.Range(1, 6).Select(n => RetrySchedule.Backoff(n).TotalMinutes));

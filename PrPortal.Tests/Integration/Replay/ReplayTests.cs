@@ -139,6 +139,10 @@ public sealed class ReplayTests
             (overSmtp.Mails, overSmtp.Failed, overSmtp.FailedBeforeReroute, overSmtp.ReroutedMails, overSmtp.UndeliveredAtEnd, overSmtp.Incidents));
         Assert.Equal(inMemory.IpsRevertedAt, overSmtp.IpsRevertedAt);
         Assert.Equal(0, overSmtp.DuplicateDeliveries);
+        // Real sockets are slower: a replay over SMTP is refused above 20,000 mails, naming the field.
+        var tooBig = await Assert.ThrowsAsync<ScenarioException>(() => new ReplayRunner(ReplyClassifier.BuiltIn(),
+            new ReplaySettings(new DetectorOptions(), new RoutingOptions(), new RecoveryOptions()), smtp).RunAsync(IncidentScenario.ParseValid(Scenario("[]", mailsPerHour: 15_000, hours: 2)), CancellationToken.None));
+        Assert.StartsWith("mails_per_hour: over SMTP a replay plays at most 20,000 mails", tooBig.Message);
         // The simulators are left as they were: no replay block remains.
         Assert.DoesNotContain(portal.Service<PrPortal.Sandbox.SandboxWorld>().Simulator("yahoo-jp").Rules.BlockedIps, ip => ip.StartsWith("198.18."));
     }

@@ -168,4 +168,28 @@ public sealed class BlockDetectorTests
         Assert.Equal(DetectionKind.Silence, Assert.Single(detector.Tick(T0.AddMinutes(33))).Kind);
         Assert.Empty(detector.Tick(T0.AddMinutes(45)));
     }
+
+    [Fact]
+    public void A_recovered_cell_is_not_judged_again_by_the_failures_of_its_blocked_time()
+    {
+        var detector = new BlockDetector(new DetectorOptions());
+        var found = new List<Detection>();
+        // Half an hour of healthy mail sets the baseline; then every attempt fails (not an IP-block reply).
+        for (var i = 0; i < 60; i++)
+        {
+            found.AddRange(detector.Observe(Ok(i * 0.5, "203.0.113.10", "google", $"ok{i}@gmail.com")));
+        }
+        for (var i = 0; i < 30; i++)
+        {
+            found.AddRange(detector.Observe(new Observation(T0.AddMinutes(30 + i * 0.2), "203.0.113.10", "google", AttemptOutcome.Rejected, false, $"f{i}@gmail.com", "550 5.7.1 rejected")));
+        }
+        // It recovers: five acceptances in a row. One more refusal right after is no new drop.
+        for (var i = 0; i < 5; i++)
+        {
+            found.AddRange(detector.Observe(Ok(37 + i * 0.1, "203.0.113.10", "google", $"back{i}@gmail.com")));
+        }
+        found.AddRange(detector.Observe(new Observation(T0.AddMinutes(38), "203.0.113.10", "google", AttemptOutcome.Rejected, false, "x@gmail.com", "550 5.1.1 user unknown")));
+
+        Assert.Equal([DetectionKind.AcceptanceDrop, DetectionKind.Recovered], found.Select(d => d.Kind));
+    }
 }

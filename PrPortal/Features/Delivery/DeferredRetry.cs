@@ -9,7 +9,7 @@ namespace PrPortal.Features.Delivery;
 /// routing policy allows for its provider, and gives it up after the queue lifetime. When an IP is taken
 /// out of a provider's pool, the mail deferred on it for that provider leaves at once through another.
 /// </summary>
-public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, DeliveryEngine engine, AttemptRecorder recorder,
+public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, ReleaseSender sender, AttemptRecorder recorder,
     IpPool.RoutingService routing, TimeProvider clock, ILogger<DeferredRetry> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
@@ -104,18 +104,8 @@ public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, De
             var results = new List<AttemptResult>();
             foreach (var mail in due.Where(d => !expired.Contains(d.Id)))
             {
-                SendingIp ip;
-                try
-                {
-                    ip = await routing.PickForAsync(mail.Email, cancellationToken);
-                }
-                catch (InvalidOperationException)
-                {
-                    continue; // no IP may carry this provider's mail now: it stays due
-                }
-                var message = ReleaseMessage.Build(mail.Id, mail.FromAddress, mail.Company, mail.Email, mail.Title, "本文 / body");
-                results.AddRange(await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(mail.Id),
-                    [new OutgoingRecipient(mail.Email, mail.Id)], SendingRoute.From(ip)), cancellationToken));
+                // With no IP allowed for its provider now, the mail stays due.
+                results.AddRange(await sender.SendRoutedAsync(new ReleaseMail(mail.Id, mail.Email, mail.FromAddress, mail.Company, mail.Title, "本文 / body"), cancellationToken) ?? []);
             }
             if (results.Count > 0)
             {

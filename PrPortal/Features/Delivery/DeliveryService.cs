@@ -28,7 +28,7 @@ public sealed record AttemptView(string Recipient, string Provider, string Sendi
 /// </summary>
 public sealed class DeliveryService(
     IDbContextFactory<PortalDbContext> factory,
-    DeliveryEngine engine,
+    ReleaseSender sender,
     AttemptRecorder recorder,
     TimeProvider clock,
     IpPool.RoutingService routing,
@@ -121,9 +121,7 @@ public sealed class DeliveryService(
             var ip = request.SendingIpId is { } id
                 ? ips.Single(i => i.Id == id)
                 : await routing.PickForAsync(recipient.Email, cancellationToken);
-            var message = ReleaseMessage.Build(delivery.Id, release.FromAddress, company.Name, recipient.Email, request.Subject, request.Body);
-            return await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(delivery.Id),
-                [new OutgoingRecipient(recipient.Email, delivery.Id)], SendingRoute.From(ip)), cancellationToken);
+            return await sender.SendAsync(new ReleaseMail(delivery.Id, recipient.Email, release.FromAddress, company.Name, request.Subject, request.Body), ip, cancellationToken);
         }));
         var recorded = await recorder.RecordAsync(results.SelectMany(r => r).ToList(), cancellationToken);
 

@@ -18,7 +18,7 @@ public sealed record TrafficProgress(int Sent, int Total, int Accepted, int Defe
 /// Sends a stream of release mails at a set rate through the real engine: one new release of a random
 /// company to recipients drawn from the database, each from a random primary IP, every attempt recorded.
 /// </summary>
-public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory, DeliveryEngine engine, AttemptRecorder recorder, IpPool.RoutingService routing,
+public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory, ReleaseSender sender, AttemptRecorder recorder,
     Providers.ProviderResolver providers, TimeProvider clock)
 {
     public async Task<TrafficProgress> RunAsync(TrafficPlan plan, IProgress<TrafficProgress>? progress, CancellationToken cancellationToken)
@@ -46,20 +46,13 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
             {
                 try
                 {
-                    SendingIp ip;
-                    try
-                    {
-                        ip = await routing.PickForAsync(email, cancellationToken);
-                    }
-                    catch (InvalidOperationException)
+                    var results = await sender.SendRoutedAsync(new ReleaseMail(deliveryId, email, release.FromAddress, companyName, release.Title, "本文 / body"), cancellationToken);
+                    if (results is null)
                     {
                         // Every IP is excluded for this provider: the mail waits rather than going out blocked.
                         Interlocked.Increment(ref deferred);
                         return;
                     }
-                    var message = ReleaseMessage.Build(deliveryId, release.FromAddress, companyName, email, release.Title, "本文 / body");
-                    var results = await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(deliveryId),
-                        [new OutgoingRecipient(email, deliveryId)], SendingRoute.From(ip)), cancellationToken);
                     List<AttemptResult>? batch = null;
                     lock (pending)
                     {

@@ -45,6 +45,9 @@ public sealed class ScenarioProviders
         }).ToArray();
     }
 
+    /// <summary>Every moment a block starts or ends, in order: between two of them nothing changes.</summary>
+    public IReadOnlyList<DateTime> Boundaries => _blocks.Values.SelectMany(b => b).SelectMany(b => new[] { b.FromUtc, b.UntilUtc }).Distinct().Order().ToList();
+
     /// <summary>The earliest moment any block starts, or null in a quiet scenario.</summary>
     public DateTime? FirstBlockFromUtc => _blocks.Values.SelectMany(b => b).Select(b => (DateTime?)b.FromUtc).Min();
 

@@ -26,6 +26,8 @@ public sealed class SmtpReplayTransport
     private readonly IReadOnlyList<string> _primaries;
     private readonly IReadOnlyDictionary<string, string> _domains;
     private readonly Dictionary<(string Provider, string Ip), string?> _applied = [];
+    private readonly List<DateTime> _boundaries;
+    private int _period = -1;
 
     public SmtpReplayTransport(SmtpReplay smtp, ScenarioProviders providers, IReadOnlyList<SendingIp> ips, IEnumerable<string> providerIds)
     {
@@ -38,6 +40,7 @@ public sealed class SmtpReplayTransport
         }
         var catalog = Features.DemoWorld.DemoWorldCatalog.DomainsByProvider();
         _domains = providerIds.ToDictionary(p => p, p => catalog[p][0].Domain);
+        _boundaries = providers.Boundaries.ToList();
     }
 
     /// <summary>A recipient at the provider, as the sandbox's DNS routes it to that provider's simulator.</summary>
@@ -72,9 +75,16 @@ public sealed class SmtpReplayTransport
 
     public void SyncTo(DateTime at) => SyncBlocks(at);
 
-    // The simulators block exactly what the scenario blocks at this moment.
+    // The simulators block exactly what the scenario blocks at this moment; looked at again only when a block starts or ends.
     private void SyncBlocks(DateTime at)
     {
+        var index = _boundaries.BinarySearch(at);
+        var period = index >= 0 ? index + 1 : ~index; // how many boundaries lie at or before this moment
+        if (period == _period)
+        {
+            return;
+        }
+        _period = period;
         foreach (var provider in _domains.Keys)
         {
             for (var i = 0; i < _primaries.Count; i++)

@@ -3,10 +3,11 @@ using PrPortal.Data;
 using PrPortal.Data.Entities;
 using PrPortal.Features.Delivery;
 using PrPortal.Features.IpPool;
+using PrPortal.Sandbox;
 using PrPortal.Sandbox.Scenarios;
 using PrPortal.Sandbox.Smtp;
 
-namespace PrPortal.Sandbox.Drill;
+namespace PrPortal.Features.Drill;
 
 /// <summary>A step of a drill as the page lists it.</summary>
 public sealed record DrillStep(DateTime AtUtc, string Kind, string Text);
@@ -53,9 +54,13 @@ public sealed class DrillService(SandboxWorld world, TrafficGenerator traffic, R
             throw new InvalidOperationException("Drills run only in the sandbox, and the sandbox is not running.");
         }
         scenario.Validate();
-        if (scenario.Hours * 3600 > 30 * 60 || scenario.MailsPerHour / 3600.0 > 50)
+        if (scenario.Hours > 0.5)
         {
-            throw new ScenarioException("hours: a drill lasts at most 30 minutes at up to 50 mails a second (180,000 an hour)");
+            throw new ScenarioException($"hours: a drill lasts at most 30 minutes (0.5), got {scenario.Hours}");
+        }
+        if (scenario.MailsPerHour > 180_000)
+        {
+            throw new ScenarioException($"mails_per_hour: a drill sends at most 50 mails a second (180000 an hour), got {scenario.MailsPerHour}");
         }
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var primaries = await db.SendingIps.AsNoTracking().Where(i => i.Enabled && i.Role == SendingIpRole.Primary).OrderBy(i => i.Id).ToListAsync(cancellationToken);

@@ -1,0 +1,36 @@
+using PrPortal.Data.Entities;
+
+namespace PrPortal.Features.Delivery;
+
+/// <summary>One release to one delivery's recipient, as it goes on the wire.</summary>
+public sealed record ReleaseMail(long DeliveryId, string Email, string FromAddress, string CompanyName, string Subject, string Body);
+
+/// <summary>
+/// Sends one delivery's mail: builds the release message (VERP return path) and hands it to the engine
+/// from the given IP, or from one the routing policy allows for the recipient's provider. Test sends,
+/// generated traffic and retries of deferred mail all send through here.
+/// </summary>
+public sealed class ReleaseSender(DeliveryEngine engine, IpPool.RoutingService routing)
+{
+    public async Task<IReadOnlyList<AttemptResult>> SendAsync(ReleaseMail mail, SendingIp ip, CancellationToken cancellationToken)
+    {
+        var message = ReleaseMessage.Build(mail.DeliveryId, mail.FromAddress, mail.CompanyName, mail.Email, mail.Subject, mail.Body);
+        return await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(mail.DeliveryId),
+            [new OutgoingRecipient(mail.Email, mail.DeliveryId)], SendingRoute.From(ip)), cancellationToken);
+    }
+
+    /// <summary>From an IP the routing allows; null when every IP is excluded for the provider (the mail waits).</summary>
+    public async Task<IReadOnlyList<AttemptResult>?> SendRoutedAsync(ReleaseMail mail, CancellationToken cancellationToken)
+    {
+        SendingIp ip;
+        try
+        {
+            ip = await routing.PickForAsync(mail.Email, cancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+        return await SendAsync(mail, ip, cancellationToken);
+    }
+}
