@@ -31,6 +31,12 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<SndsIpStatusRange> SndsIpStatusRanges => Set<SndsIpStatusRange>();
     public DbSet<SndsImport> SndsImports => Set<SndsImport>();
     public DbSet<RoutingExclusion> RoutingExclusions => Set<RoutingExclusion>();
+    public DbSet<FailedDelivery> FailedDeliveries => Set<FailedDelivery>();
+    public DbSet<CompanyContact> CompanyContacts => Set<CompanyContact>();
+    public DbSet<ResendBatch> ResendBatches => Set<ResendBatch>();
+    public DbSet<ResendItem> ResendItems => Set<ResendItem>();
+    public DbSet<NoticeTemplate> NoticeTemplates => Set<NoticeTemplate>();
+    public DbSet<ResendPolicySetting> ResendPolicySettings => Set<ResendPolicySetting>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

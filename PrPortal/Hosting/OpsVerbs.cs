@@ -31,6 +31,7 @@ public static class OpsVerbs
         ["classify-dsn"] = new(NeedsDatabase: false, Features.Bounces.ClassifyVerbs.ClassifyDsnAsync),
         ["dnsbl-check"] = new(NeedsDatabase: true, Features.Blocklists.DnsblCheckVerb.RunAsync),
         ["replay"] = new(NeedsDatabase: false, Sandbox.Replay.ReplayVerb.RunAsync),
+        ["report"] = new(NeedsDatabase: true, Features.Reports.ReportVerb.RunAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');

@@ -125,6 +125,7 @@ public static class PortalHost
         services.AddSingleton<Features.Bounces.BounceClassifier>();
         services.AddSingleton<Features.Bounces.BounceMailboxService>();
         services.AddSingleton<Features.Reports.DailyReportService>();
+        services.AddSingleton<Features.Reports.AffectedReportService>();
         var schedules = PortalConfiguration.ReadSchedules(configuration);
         services.AddSingleton(schedules);
         services.AddPortalScheduler(schedules, connectionString);
@@ -250,6 +251,7 @@ public static class PortalHost
         app.MapIngestEndpoints();
         // Signed-in users only, like every page (the fallback policy): the CSV of the blocklist history.
         Features.Blocklists.BlocklistHistory.MapEndpoints(app);
+        Features.Reports.AffectedCsv.MapEndpoints(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
 

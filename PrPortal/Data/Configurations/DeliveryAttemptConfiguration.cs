@@ -21,5 +21,7 @@ public class DeliveryAttemptConfiguration : IEntityTypeConfiguration<DeliveryAtt
         // The per IP × provider views read attempts by time within a cell.
         builder.HasIndex(a => new { a.SendingIpId, a.ProviderId, a.AttemptedAtUtc });
         builder.HasIndex(a => a.AttemptedAtUtc);
+        // Keep the failure ledger (FailureLedgerSql); EF must not use RETURNING on a table with triggers.
+        builder.ToTable(t => { t.HasTrigger("FailedDeliveries_OnRefused"); t.HasTrigger("FailedDeliveries_OnAccepted"); });
     }
 }

@@ -14,5 +14,6 @@ public class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         builder.HasIndex(d => new { d.ReleaseId, d.RecipientId }).IsUnique();
         builder.HasIndex(d => new { d.Status, d.QueuedAtUtc });
         builder.HasIndex(d => new { d.Status, d.NextAttemptAtUtc });
+        builder.ToTable(t => t.HasTrigger("FailedDeliveries_OnExpired"));
     }
 }

@@ -18,4 +18,6 @@ public class Recipient
     /// <summary>Owner of an imported list; null for the service's own audiences.</summary>
     public int? CompanyId { get; set; }
     public Company? Company { get; set; }
+    /// <summary>The recipient asked to stop receiving releases; never resent to.</summary>
+    public DateTime? UnsubscribedAtUtc { get; set; }
 }

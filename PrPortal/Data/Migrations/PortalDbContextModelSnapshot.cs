@@ -334,6 +334,41 @@ namespace PrPortal.Data.Migrations
                     b.ToTable("Companies");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.CompanyContact", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CompanyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CompanyId", "IncidentId")
+                        .IsUnique();
+
+                    b.ToTable("CompanyContacts");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.DailyReport", b =>
                 {
                     b.Property<int>("Id")
@@ -426,7 +461,10 @@ namespace PrPortal.Data.Migrations
 
                     b.HasIndex("Status", "QueuedAtUtc");
 
-                    b.ToTable("Deliveries");
+                    b.ToTable("Deliveries", t =>
+                        {
+                            t.HasTrigger("FailedDeliveries_OnExpired");
+                        });
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.DeliveryAttempt", b =>
@@ -491,7 +529,66 @@ namespace PrPortal.Data.Migrations
 
                     b.HasIndex("SendingIpId", "ProviderId", "AttemptedAtUtc");
 
-                    b.ToTable("DeliveryAttempts");
+                    b.ToTable("DeliveryAttempts", t =>
+                        {
+                            t.HasTrigger("FailedDeliveries_OnAccepted");
+
+                            t.HasTrigger("FailedDeliveries_OnRefused");
+                        });
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.FailedDelivery", b =>
+                {
+                    b.Property<long>("DeliveryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Category")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CompanyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("DeliveredAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("FailedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IpBlock")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProviderId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RecipientId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReleaseId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ResendState")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SendingIpId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DeliveryId");
+
+                    b.HasIndex("RecipientId");
+
+                    b.HasIndex("ReleaseId");
+
+                    b.HasIndex("CompanyId", "FailedAtUtc");
+
+                    b.HasIndex("FailedAtUtc", "ProviderId");
+
+                    b.ToTable("FailedDeliveries");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.Incident", b =>
@@ -781,6 +878,37 @@ namespace PrPortal.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.NoticeTemplate", b =>
+                {
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Html")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectPrefix")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Language");
+
+                    b.ToTable("NoticeTemplates");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.PortalUser", b =>
                 {
                     b.Property<string>("Id")
@@ -882,6 +1010,9 @@ namespace PrPortal.Data.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("UnsubscribedAtUtc")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CompanyId");
@@ -923,6 +1054,167 @@ namespace PrPortal.Data.Migrations
                     b.HasIndex("PublishedAtUtc");
 
                     b.ToTable("Releases");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.ResendBatch", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Automatic")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CompanyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConsentReference")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ExcludedDelivered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ExcludedElsewhere")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ExcludedOwnReason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ExcludedUnsubscribed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FinishedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("NoticeAfterMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("NoticeHtml")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NoticeText")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SubjectPrefix")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("ResendBatches");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.ResendItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("BatchId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Category")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DeliveryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MessageId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProviderId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reply")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SentAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceIp")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Tries")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeliveryId");
+
+                    b.HasIndex("BatchId", "DeliveryId")
+                        .IsUnique();
+
+                    b.HasIndex("BatchId", "State");
+
+                    b.ToTable("ResendItems");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.ResendPolicySetting", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AutoEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AutoWithinHours")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NoticeAfterMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PerProviderPerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ResendPolicySettings");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.RoutingExclusion", b =>
@@ -1231,6 +1523,17 @@ namespace PrPortal.Data.Migrations
                     b.Navigation("AccountManager");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.CompanyContact", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.Company", "Company")
+                        .WithMany()
+                        .HasForeignKey("CompanyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Company");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.DelistingRequest", b =>
                 {
                     b.HasOne("PrPortal.Data.Entities.BlocklistListing", null)
@@ -1324,6 +1627,17 @@ namespace PrPortal.Data.Migrations
                     b.Navigation("Company");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.ResendItem", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.ResendBatch", "Batch")
+                        .WithMany("Items")
+                        .HasForeignKey("BatchId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Batch");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.RoutingExclusion", b =>
                 {
                     b.HasOne("PrPortal.Data.Entities.SendingIp", "SendingIp")
@@ -1355,6 +1669,11 @@ namespace PrPortal.Data.Migrations
                     b.Navigation("Cells");
 
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.ResendBatch", b =>
+                {
+                    b.Navigation("Items");
                 });
 #pragma warning restore 612, 618
         }

@@ -116,6 +116,10 @@ public sealed partial class DemoWorldSeeder(
     {
         await db.Database.ExecuteSqlRawAsync("""
             DELETE FROM AttemptRollups;
+            DELETE FROM ResendItems;
+            DELETE FROM ResendBatches;
+            DELETE FROM CompanyContacts;
+            DELETE FROM FailedDeliveries;
             DELETE FROM DeliveryAttempts;
             DELETE FROM Deliveries;
             DELETE FROM Releases;

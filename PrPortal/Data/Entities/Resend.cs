@@ -1,0 +1,87 @@
+namespace PrPortal.Data.Entities;
+
+public enum ResendBatchState
+{
+    Queued = 0,
+    Running = 1,
+    Paused = 2,
+    Cancelled = 3,
+    Completed = 4,
+}
+
+/// <summary>Chosen failed deliveries sent again, with the delay notice kept as it was sent.</summary>
+public class ResendBatch
+{
+    public int Id { get; set; }
+    /// <summary>What was chosen, readable ("incident 3 · company 12"); two equal scopes never run at once.</summary>
+    public required string Scope { get; set; }
+    public int? IncidentId { get; set; }
+    public int? CompanyId { get; set; }
+    public ResendBatchState State { get; set; }
+    public bool Automatic { get; set; }
+    public required string StartedBy { get; set; }
+    public string? ConsentReference { get; set; }
+    public DateTime CreatedAtUtc { get; set; }
+    public DateTime? FinishedAtUtc { get; set; }
+    public required string Language { get; set; }
+    public string? SubjectPrefix { get; set; }
+    public required string NoticeHtml { get; set; }
+    public required string NoticeText { get; set; }
+    /// <summary>Only items delayed at least this long get the notice (0: every item).</summary>
+    public int NoticeAfterMinutes { get; set; }
+    public int ExcludedOwnReason { get; set; }
+    public int ExcludedDelivered { get; set; }
+    public int ExcludedUnsubscribed { get; set; }
+    public int ExcludedElsewhere { get; set; }
+    public List<ResendItem> Items { get; set; } = [];
+}
+
+public enum ResendItemState
+{
+    Pending = 0,
+    /// <summary>Written before the SMTP transaction: a restart sends it again with the same Message-ID.</summary>
+    Sending = 1,
+    Sent = 2,
+    Failed = 3,
+    Skipped = 4,
+}
+
+/// <summary>The ledger of one (delivery, batch): written before and after each send.</summary>
+public class ResendItem
+{
+    public long Id { get; set; }
+    public int BatchId { get; set; }
+    public ResendBatch? Batch { get; set; }
+    public long DeliveryId { get; set; }
+    public RecipientCategory Category { get; set; }
+    public required string ProviderId { get; set; }
+    public ResendItemState State { get; set; }
+    public required string MessageId { get; set; }
+    public int Tries { get; set; }
+    public DateTime? SentAtUtc { get; set; }
+    public string? SourceIp { get; set; }
+    public string? Reply { get; set; }
+}
+
+/// <summary>A delay notice template per language; placeholders {original_sent_at}, {release_title}, {company}.</summary>
+public class NoticeTemplate
+{
+    public required string Language { get; set; }
+    public string? SubjectPrefix { get; set; }
+    public required string Html { get; set; }
+    public required string Text { get; set; }
+    public required string UpdatedBy { get; set; }
+    public DateTime UpdatedAtUtc { get; set; }
+}
+
+/// <summary>The automatic resend policy as set in the portal (one row; config gives the defaults).</summary>
+public class ResendPolicySetting
+{
+    public int Id { get; set; }
+    public bool AutoEnabled { get; set; }
+    public int AutoWithinHours { get; set; }
+    public int NoticeAfterMinutes { get; set; }
+    public int PerProviderPerMinute { get; set; }
+    public required string UpdatedBy { get; set; }
+    public DateTime UpdatedAtUtc { get; set; }
+}
