@@ -32,6 +32,7 @@ public static class OpsVerbs
         ["dnsbl-check"] = new(NeedsDatabase: true, Features.Blocklists.DnsblCheckVerb.RunAsync),
         ["replay"] = new(NeedsDatabase: false, Sandbox.Replay.ReplayVerb.RunAsync),
         ["report"] = new(NeedsDatabase: true, Features.Reports.ReportVerb.RunAsync),
+        ["resend"] = new(NeedsDatabase: true, Features.Resend.ResendVerb.RunAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');

@@ -126,6 +126,11 @@ public static class PortalHost
         services.AddSingleton<Features.Bounces.BounceMailboxService>();
         services.AddSingleton<Features.Reports.DailyReportService>();
         services.AddSingleton<Features.Reports.AffectedReportService>();
+        services.AddSingleton<Features.Reports.ContactService>();
+        services.AddSingleton(PortalConfiguration.Bind<Features.Resend.ResendOptions>(configuration, "Resend"));
+        services.AddSingleton<Features.Resend.ResendService>();
+        services.AddSingleton<Features.Resend.ResendRunner>();
+        services.AddSingleton<Features.Resend.ResendKicker>();
         var schedules = PortalConfiguration.ReadSchedules(configuration);
         services.AddSingleton(schedules);
         services.AddPortalScheduler(schedules, connectionString);

@@ -15,6 +15,9 @@ public sealed record ScheduleOptions
     /// <summary>SNDS publishes a day's data in the (Pacific) morning: 09:30 in Tokyo is after it.</summary>
     public string SndsImport { get; init; } = "0 30 9 * * ?";
     public string RoutingRecovery { get; init; } = "0 */10 * * * ?";
+    /// <summary>Resend batches go on every minute (and at once when one is started or resumed).</summary>
+    public string Resend { get; init; } = "30 * * * * ?";
+    public string AutoResend { get; init; } = "0 */5 * * * ?";
 }
 
 /// <summary>
@@ -40,6 +43,8 @@ public static class Schedules
             Add<DailyReportJob>(q, "daily-report", "Yesterday per provider × sending IP: volume, acceptance, anomalies", schedules.DailyReport);
             Add<BlocklistCheckJob>(q, "blocklist-check", "Every sending IP against every enabled DNS blocklist", schedules.BlocklistCheck);
             Add<RoutingRecoveryJob>(q, "routing-recovery", "Excluded IPs back in use only when clean on every list and probes are accepted", schedules.RoutingRecovery);
+            Add<ResendJob>(q, "resend", "Sends queued resend batches from eligible IPs, throttled per provider", schedules.Resend);
+            Add<AutoResendJob>(q, "auto-resend", "Recent IP-block failures resent once their provider has an eligible IP", schedules.AutoResend);
             Add<SndsImportJob>(q, "snds-import", "Microsoft SNDS: IP status (blocked ranges) and yesterday's data per IP", schedules.SndsImport);
         });
         services.AddQuartzExecutionHistory(_ => { });

@@ -33,6 +33,11 @@ public class ResendBatch
     public int ExcludedDelivered { get; set; }
     public int ExcludedUnsubscribed { get; set; }
     public int ExcludedElsewhere { get; set; }
+    public int ExcludedNoConsent { get; set; }
+    /// <summary>Items per category when the batch was made, e.g. "MediaUser=12;IndividualUser=3".</summary>
+    public string? Counts { get; set; }
+    /// <summary>Why the batch stopped or what it ended with, in words.</summary>
+    public string? Outcome { get; set; }
     public List<ResendItem> Items { get; set; } = [];
 }
 
@@ -58,6 +63,8 @@ public class ResendItem
     public ResendItemState State { get; set; }
     public required string MessageId { get; set; }
     public int Tries { get; set; }
+    /// <summary>When the latest try began; an acceptance recorded after it means the try got through.</summary>
+    public DateTime? TriedAtUtc { get; set; }
     public DateTime? SentAtUtc { get; set; }
     public string? SourceIp { get; set; }
     public string? Reply { get; set; }

@@ -1072,6 +1072,9 @@ namespace PrPortal.Data.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Counts")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("TEXT");
 
@@ -1079,6 +1082,9 @@ namespace PrPortal.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("ExcludedElsewhere")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ExcludedNoConsent")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("ExcludedOwnReason")
@@ -1107,6 +1113,9 @@ namespace PrPortal.Data.Migrations
 
                     b.Property<string>("NoticeText")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Scope")
@@ -1171,6 +1180,9 @@ namespace PrPortal.Data.Migrations
 
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("TriedAtUtc")
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("Tries")
                         .HasColumnType("INTEGER");

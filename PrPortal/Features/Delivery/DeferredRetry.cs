@@ -105,7 +105,7 @@ public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, Re
             foreach (var mail in due.Where(d => !expired.Contains(d.Id)))
             {
                 // With no IP allowed for its provider now, the mail stays due.
-                results.AddRange(await sender.SendRoutedAsync(new ReleaseMail(mail.Id, mail.Email, mail.FromAddress, mail.Company, mail.Title, "本文 / body"), cancellationToken) ?? []);
+                results.AddRange(await sender.SendRoutedAsync(new ReleaseMail(mail.Id, mail.Email, mail.FromAddress, mail.Company, mail.Title, ReleaseMessage.StandInBody), cancellationToken) ?? []);
             }
             if (results.Count > 0)
             {

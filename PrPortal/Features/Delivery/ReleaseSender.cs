@@ -19,6 +19,10 @@ public sealed class ReleaseSender(DeliveryEngine engine, IpPool.RoutingService r
             [new OutgoingRecipient(mail.Email, mail.DeliveryId)], SendingRoute.From(ip)), cancellationToken);
     }
 
+    /// <summary>A message built by the caller (a resend) from the given IP, with the delivery's VERP return path.</summary>
+    public Task<IReadOnlyList<AttemptResult>> SendMessageAsync(long deliveryId, string email, MimeKit.MimeMessage message, SendingIp ip, CancellationToken cancellationToken) =>
+        engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(deliveryId), [new OutgoingRecipient(email, deliveryId)], SendingRoute.From(ip)), cancellationToken);
+
     /// <summary>From an IP the routing allows; null when every IP is excluded for the provider (the mail waits).</summary>
     public async Task<IReadOnlyList<AttemptResult>?> SendRoutedAsync(ReleaseMail mail, CancellationToken cancellationToken)
     {

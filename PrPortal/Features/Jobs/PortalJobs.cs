@@ -54,3 +54,22 @@ public sealed class DailyReportJob(DailyReportService reports) : IJob
         context.Result = $"{report.Rows.Count} cells, {report.Anomalies} anomalies";
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class ResendJob(Resend.ResendRunner runner) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        context.Result = (await runner.RunAsync(null, cancellationToken)).ToString();
+    }
+}
+
+[DisallowConcurrentExecution]
+public sealed class AutoResendJob(Resend.ResendService resends) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var batch = await resends.AutoResendAsync(cancellationToken);
+        context.Result = batch is { } id ? $"batch {id}" : "nothing to resend";
+    }
+}

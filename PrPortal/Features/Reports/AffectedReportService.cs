@@ -21,7 +21,7 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
 
     /// <summary>One failed delivery as the report reads it; also what a resend batch is planned from.</summary>
     public readonly record struct LedgerRow(long DeliveryId, int ReleaseId, int CompanyId, int RecipientId,
-        RecipientCategory Category, string ProviderId, int SendingIpId, string Reason, string Day, ResendState ResendState);
+        RecipientCategory Category, string ProviderId, int SendingIpId, string Reason, string Day, ResendState ResendState, string FailedAt, bool Delivered);
 
     public async Task<AffectedReport> BuildAsync(AffectedScope scope, CancellationToken cancellationToken)
     {
@@ -89,7 +89,7 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
     }
 
     /// <summary>The failed deliveries in the scope, for a report or a resend plan.</summary>
-    public async Task<(DateTime From, DateTime Until, List<LedgerRow> Rows)> ReadAsync(PortalDbContext db, AffectedScope scope, CancellationToken cancellationToken)
+    public async Task<(DateTime From, DateTime Until, List<LedgerRow> Rows)> ReadAsync(PortalDbContext db, AffectedScope scope, CancellationToken cancellationToken, bool includeDelivered = false)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         List<Cell>? cells = null;
@@ -130,7 +130,11 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        var where = new List<string> { "FailedAtUtc >= $from", "FailedAtUtc < $until", "(DeliveredAtUtc IS NULL OR ResendState = 2)" };
+        var where = new List<string> { "FailedAtUtc >= $from", "FailedAtUtc < $until" };
+        if (!includeDelivered)
+        {
+            where.Add("(DeliveredAtUtc IS NULL OR ResendState = 2)");
+        }
         Add(command, "$from", Sql(from));
         // The window's end is inclusive to the second: a failure at the moment of recovery still counts.
         Add(command, "$until", Sql(until.AddSeconds(1)));
@@ -159,7 +163,7 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
         }
         command.CommandText = $"""
             SELECT DeliveryId, ReleaseId, CompanyId, RecipientId, Category, ProviderId, SendingIpId, COALESCE(Reason, ''),
-                   date(FailedAtUtc, '+9 hours'), ResendState, FailedAtUtc
+                   date(FailedAtUtc, '+9 hours'), ResendState, FailedAtUtc, DeliveredAtUtc IS NOT NULL AND ResendState <> 2
             FROM FailedDeliveries WHERE {string.Join(" AND ", where)}
             """;
         var byCell = cells?.ToLookup(c => (c.SendingIpId, c.ProviderId));
@@ -170,9 +174,9 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
         {
             var provider = Intern(reader.GetString(5));
             var ip = reader.GetInt32(6);
+            var at = reader.GetString(10);
             if (byCell is not null)
             {
-                var at = reader.GetString(10);
                 if (!byCell[(ip, provider)].Any(c => string.CompareOrdinal(at, c.From) >= 0 && string.CompareOrdinal(at, c.Until) <= 0))
                 {
                     continue;
@@ -180,7 +184,7 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
             }
             rows.Add(new LedgerRow(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3),
                 (RecipientCategory)reader.GetInt32(4), provider, ip, Intern(reader.GetString(7)), Intern(reader.GetString(8)),
-                (ResendState)reader.GetInt32(9)));
+                (ResendState)reader.GetInt32(9), at, reader.GetBoolean(11)));
         }
         return (from, until, rows);
     }

@@ -103,7 +103,10 @@ namespace PrPortal.Data.Migrations
                     ExcludedOwnReason = table.Column<int>(type: "INTEGER", nullable: false),
                     ExcludedDelivered = table.Column<int>(type: "INTEGER", nullable: false),
                     ExcludedUnsubscribed = table.Column<int>(type: "INTEGER", nullable: false),
-                    ExcludedElsewhere = table.Column<int>(type: "INTEGER", nullable: false)
+                    ExcludedElsewhere = table.Column<int>(type: "INTEGER", nullable: false),
+                    ExcludedNoConsent = table.Column<int>(type: "INTEGER", nullable: false),
+                    Counts = table.Column<string>(type: "TEXT", nullable: true),
+                    Outcome = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -140,6 +143,7 @@ namespace PrPortal.Data.Migrations
                     State = table.Column<int>(type: "INTEGER", nullable: false),
                     MessageId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Tries = table.Column<int>(type: "INTEGER", nullable: false),
+                    TriedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
                     SentAtUtc = table.Column<DateTime>(type: "TEXT", nullable: true),
                     SourceIp = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
                     Reply = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)

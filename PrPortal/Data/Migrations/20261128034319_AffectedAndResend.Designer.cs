@@ -11,7 +11,7 @@ using PrPortal.Data;
 namespace PrPortal.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261128033754_AffectedAndResend")]
+    [Migration("20261128034319_AffectedAndResend")]
     partial class AffectedAndResend
     {
         /// <inheritdoc />
@@ -1075,6 +1075,9 @@ namespace PrPortal.Data.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Counts")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("TEXT");
 
@@ -1082,6 +1085,9 @@ namespace PrPortal.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("ExcludedElsewhere")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ExcludedNoConsent")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("ExcludedOwnReason")
@@ -1110,6 +1116,9 @@ namespace PrPortal.Data.Migrations
 
                     b.Property<string>("NoticeText")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Scope")
@@ -1174,6 +1183,9 @@ namespace PrPortal.Data.Migrations
 
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("TriedAtUtc")
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("Tries")
                         .HasColumnType("INTEGER");

@@ -1,0 +1,448 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Data;
+using PrPortal.Data.Entities;
+using PrPortal.Features.Reports;
+
+namespace PrPortal.Features.Resend;
+
+/// <summary>Section "Resend": the automatic policy's defaults (the portal's settings page can change them).</summary>
+public sealed record ResendOptions
+{
+    public bool AutoEnabled { get; init; } = true;
+    /// <summary>IP-block failures younger than this are resent without asking; older ones need the company's consent.</summary>
+    public int AutoWithinHours { get; init; } = 24;
+    /// <summary>A resend delayed at least this long carries the delay notice.</summary>
+    public int NoticeAfterMinutes { get; init; } = 60;
+    /// <summary>Resends per provider per minute, so a resend never looks like a burst to the provider.</summary>
+    public int PerProviderPerMinute { get; init; } = 600;
+    /// <summary>Deferred or unreachable tries before an item counts as failed.</summary>
+    public int MaxTries { get; init; } = 5;
+}
+
+public sealed record ResendPolicy(bool AutoEnabled, int AutoWithinHours, int NoticeAfterMinutes, int PerProviderPerMinute);
+
+/// <summary>What a resend covers: an affected scope narrowed to a company, a release or categories.</summary>
+public sealed record ResendRequest
+{
+    public required AffectedScope Scope { get; init; }
+    public int? CompanyId { get; init; }
+    public int? ReleaseId { get; init; }
+    public IReadOnlyList<RecipientCategory> Categories { get; init; } = [];
+    public string Language { get; init; } = "ja";
+    public string? ConsentReference { get; init; }
+
+    public string Key => Scope.Describe()
+        + (Scope.ExtraReasons.Count > 0 ? " · +" + string.Join(",", Scope.ExtraReasons) : "")
+        + (CompanyId is { } c ? $" · company {c}" : "")
+        + (ReleaseId is { } r ? $" · release {r}" : "")
+        + (Categories.Count > 0 ? " · " + string.Join(",", Categories.Order()) : "");
+}
+
+/// <summary>The batch before it is made: what would go, and what is left out and why.</summary>
+public sealed record ResendPlan(
+    string Scope,
+    IReadOnlyDictionary<RecipientCategory, int> ToSend,
+    int ExcludedOwnReason,
+    int ExcludedDelivered,
+    int ExcludedUnsubscribed,
+    int ExcludedElsewhere,
+    int ExcludedNoConsent,
+    int ExcludedDeclined,
+    IReadOnlyList<(long DeliveryId, RecipientCategory Category, string ProviderId)> Items)
+{
+    public int Total => ToSend.Values.Sum();
+}
+
+public sealed record BatchProgress(int Id, string Scope, ResendBatchState State, bool Automatic, string StartedBy, string? ConsentReference,
+    DateTime CreatedAtUtc, DateTime? FinishedAtUtc, int Total, int Pending, int Sending, int Sent, int Failed, int Skipped,
+    int Excluded, string? Counts, string? Outcome, string Language)
+{
+    public double Done => Total == 0 ? 1 : (Sent + Failed + Skipped) / (double)Total;
+}
+
+/// <summary>Refused with a reason a user can act on (the company declined, no consent yet).</summary>
+public sealed class ResendRefusedException(string message) : Exception(message);
+
+/// <summary>
+/// Plans, starts and steers resend batches. A batch is made from the failure ledger: recipients who
+/// failed for their own reason, were delivered meanwhile, unsubscribed, or are already in another batch
+/// are left out and counted. Failures older than the automatic window need the company's consent; a
+/// company that declined is refused. Starting the same batch twice at once gives one batch.
+/// </summary>
+public sealed class ResendService(
+    IDbContextFactory<PortalDbContext> factory,
+    AffectedReportService reports,
+    ResendOptions options,
+    TimeProvider clock,
+    IServiceProvider services)
+{
+    /// <summary>Reasons that belong to the recipient, not to us: their mail is not resent.</summary>
+    public static readonly HashSet<string> OwnReasons = ["userunknown", "hasmoved", "mailboxfull", "suspend", "filtered", "notaccept", "norelaying"];
+
+    private static readonly SemaphoreSlim Starting = new(1, 1);
+
+    public async Task<ResendPolicy> PolicyAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var row = await db.ResendPolicySettings.AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+        return row is null
+            ? new ResendPolicy(options.AutoEnabled, options.AutoWithinHours, options.NoticeAfterMinutes, options.PerProviderPerMinute)
+            : new ResendPolicy(row.AutoEnabled, row.AutoWithinHours, row.NoticeAfterMinutes, row.PerProviderPerMinute);
+    }
+
+    public async Task SavePolicyAsync(ClaimsPrincipal user, ResendPolicy policy, CancellationToken cancellationToken)
+    {
+        RequireStaff(user);
+        if (policy.AutoWithinHours is < 1 or > 24 * 14 || policy.NoticeAfterMinutes is < 0 or > 24 * 60 * 14 || policy.PerProviderPerMinute is < 1 or > 100_000)
+        {
+            throw new ArgumentException("automatic window 1–336 hours, notice after 0–20160 minutes, 1–100000 mails per provider per minute");
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var row = await db.ResendPolicySettings.FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            db.ResendPolicySettings.Add(row = new ResendPolicySetting { Id = 1, UpdatedBy = "" });
+        }
+        row.AutoEnabled = policy.AutoEnabled;
+        row.AutoWithinHours = policy.AutoWithinHours;
+        row.NoticeAfterMinutes = policy.NoticeAfterMinutes;
+        row.PerProviderPerMinute = policy.PerProviderPerMinute;
+        row.UpdatedBy = user.Identity?.Name ?? "unknown";
+        row.UpdatedAtUtc = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<DelayNoticeTemplate> TemplateAsync(string language, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var row = await db.NoticeTemplates.AsNoTracking().FirstOrDefaultAsync(t => t.Language == language, cancellationToken);
+        return row is null ? DelayNotice.Default(language) : new DelayNoticeTemplate(row.Language, row.SubjectPrefix, row.Html, row.Text);
+    }
+
+    /// <summary>Saves a template that passes <see cref="DelayNotice.Validate"/>; otherwise throws with every reason.</summary>
+    public async Task SaveTemplateAsync(ClaimsPrincipal user, DelayNoticeTemplate template, CancellationToken cancellationToken)
+    {
+        RequireStaff(user);
+        var errors = DelayNotice.Validate(template);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", errors));
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var row = await db.NoticeTemplates.FirstOrDefaultAsync(t => t.Language == template.Language, cancellationToken);
+        if (row is null)
+        {
+            db.NoticeTemplates.Add(row = new NoticeTemplate { Language = template.Language, Html = "", Text = "", UpdatedBy = "" });
+        }
+        row.SubjectPrefix = string.IsNullOrEmpty(template.SubjectPrefix) ? null : template.SubjectPrefix;
+        row.Html = template.Html;
+        row.Text = template.Text;
+        row.UpdatedBy = user.Identity?.Name ?? "unknown";
+        row.UpdatedAtUtc = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>What a batch for this request would send, and what it leaves out.</summary>
+    public async Task<ResendPlan> PlanAsync(ResendRequest request, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await PlanAsync(db, request, automatic: false, cancellationToken);
+    }
+
+    private async Task<ResendPlan> PlanAsync(PortalDbContext db, ResendRequest request, bool automatic, CancellationToken cancellationToken)
+    {
+        var policy = await PolicyAsync(cancellationToken);
+        var scope = request.Scope;
+        if (request.CompanyId is { } companyId)
+        {
+            scope = scope with { Companies = scope.Companies is null || scope.Companies.Contains(companyId) ? new HashSet<int> { companyId } : new HashSet<int>() };
+        }
+        var (_, _, rows) = await reports.ReadAsync(db, scope, cancellationToken, includeDelivered: true);
+        if (request.ReleaseId is { } releaseId)
+        {
+            rows = rows.Where(r => r.ReleaseId == releaseId).ToList();
+        }
+        if (request.Categories.Count > 0)
+        {
+            rows = rows.Where(r => request.Categories.Contains(r.Category)).ToList();
+        }
+
+        var recipientIds = rows.Select(r => r.RecipientId).Distinct().ToList();
+        var unsubscribed = (await db.Recipients.AsNoTracking().Where(r => recipientIds.Contains(r.Id) && r.UnsubscribedAtUtc != null)
+            .Select(r => r.Id).ToListAsync(cancellationToken)).ToHashSet();
+        // A recipient whose address failed for their own reason anywhere since is not written to again.
+        var ownReasons = OwnReasons.ToList();
+        var dead = (await db.FailedDeliveries.AsNoTracking().Where(f => recipientIds.Contains(f.RecipientId) && f.Reason != null && ownReasons.Contains(f.Reason))
+            .Select(f => f.RecipientId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
+        var contacts = await db.CompanyContacts.AsNoTracking().Where(c => c.IncidentId == request.Scope.IncidentId)
+            .ToDictionaryAsync(c => c.CompanyId, c => c.Status, cancellationToken);
+        var consentAfter = clock.GetUtcNow().UtcDateTime.AddHours(-policy.AutoWithinHours);
+        var consentAfterText = AffectedReportService.Sql(consentAfter);
+
+        int own = 0, delivered = 0, unsub = 0, elsewhere = 0, noConsent = 0, declined = 0;
+        var items = new List<(long, RecipientCategory, string)>();
+        foreach (var row in rows)
+        {
+            if (row.Delivered)
+            {
+                delivered++;
+            }
+            else if (OwnReasons.Contains(row.Reason) || dead.Contains(row.RecipientId))
+            {
+                own++;
+            }
+            else if (unsubscribed.Contains(row.RecipientId))
+            {
+                unsub++;
+            }
+            else if (row.ResendState != ResendState.NotResent)
+            {
+                elsewhere++;
+            }
+            else if (contacts.GetValueOrDefault(row.CompanyId) == ContactStatus.Declined)
+            {
+                declined++;
+            }
+            else if (string.CompareOrdinal(row.FailedAt, consentAfterText) < 0 && (automatic || contacts.GetValueOrDefault(row.CompanyId) != ContactStatus.Agreed))
+            {
+                noConsent++;
+            }
+            else
+            {
+                items.Add((row.DeliveryId, row.Category, row.ProviderId));
+            }
+        }
+        return new ResendPlan(request.Key,
+            RecipientCategories.All.ToDictionary(c => c, c => items.Count(i => i.Item2 == c)),
+            own, delivered, unsub, elsewhere, noConsent, declined, items);
+    }
+
+    /// <summary>
+    /// Makes the batch and hands it to the resend job. A company that declined is refused; so is a
+    /// company batch with nothing consented. While the same scope has a batch queued or running, that
+    /// batch is returned instead of a second one.
+    /// </summary>
+    public async Task<int> StartAsync(ClaimsPrincipal user, ResendRequest request, CancellationToken cancellationToken)
+    {
+        var actor = user.Identity?.Name ?? "unknown";
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+            if (visible is not null && (request.CompanyId is not { } c || !visible.Contains(c)))
+            {
+                throw new UnauthorizedAccessException("An account manager resends for one of their own companies.");
+            }
+            request = request with { Scope = request.Scope with { Companies = visible } };
+            if (request.CompanyId is { } companyId)
+            {
+                var contact = await db.CompanyContacts.AsNoTracking().Include(x => x.Company)
+                    .FirstOrDefaultAsync(x => x.CompanyId == companyId && x.IncidentId == request.Scope.IncidentId, cancellationToken);
+                if (contact?.Status == ContactStatus.Declined)
+                {
+                    throw new ResendRefusedException($"{contact.Company?.Name} declined the resend ({contact.UpdatedBy}, {Components.Shared.PortalTime.Format(contact.UpdatedAtUtc)}{(contact.Note is null ? "" : ": " + contact.Note)}).");
+                }
+            }
+        }
+        return await CreateAsync(request, actor, automatic: false, cancellationToken)
+            ?? throw new ResendRefusedException("Nothing to resend: every failed mail in this choice is excluded (see the counts), or needs the company's consent first.");
+    }
+
+    /// <summary>Creates the batch (or returns the one already running for the same scope); null when nothing would be sent.</summary>
+    public async Task<int?> CreateAsync(ResendRequest request, string actor, bool automatic, CancellationToken cancellationToken)
+    {
+        if (!DelayNotice.Languages.Contains(request.Language))
+        {
+            throw new ArgumentException($"language '{request.Language}' is not one of {string.Join(", ", DelayNotice.Languages)}");
+        }
+        await Starting.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var key = request.Key;
+            var running = await db.ResendBatches.AsNoTracking()
+                .Where(b => b.Scope == key && (b.State == ResendBatchState.Queued || b.State == ResendBatchState.Running || b.State == ResendBatchState.Paused))
+                .Select(b => (int?)b.Id).FirstOrDefaultAsync(cancellationToken);
+            if (running is not null)
+            {
+                return running;
+            }
+            var plan = await PlanAsync(db, request, automatic, cancellationToken);
+            if (plan.Total == 0)
+            {
+                return null;
+            }
+            var policy = await PolicyAsync(cancellationToken);
+            var template = await TemplateAsync(request.Language, cancellationToken);
+            var batch = new ResendBatch
+            {
+                Scope = key,
+                IncidentId = request.Scope.IncidentId,
+                CompanyId = request.CompanyId,
+                State = ResendBatchState.Queued,
+                Automatic = automatic,
+                StartedBy = actor,
+                ConsentReference = string.IsNullOrWhiteSpace(request.ConsentReference) ? null : request.ConsentReference.Trim(),
+                CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+                Language = request.Language,
+                SubjectPrefix = template.SubjectPrefix,
+                NoticeHtml = template.Html,
+                NoticeText = template.Text,
+                NoticeAfterMinutes = automatic ? policy.NoticeAfterMinutes : 0,
+                ExcludedOwnReason = plan.ExcludedOwnReason,
+                ExcludedDelivered = plan.ExcludedDelivered,
+                ExcludedUnsubscribed = plan.ExcludedUnsubscribed,
+                ExcludedElsewhere = plan.ExcludedElsewhere + plan.ExcludedDeclined,
+                ExcludedNoConsent = plan.ExcludedNoConsent,
+                Counts = string.Join(";", plan.ToSend.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}={kv.Value}")),
+            };
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            db.ResendBatches.Add(batch);
+            await db.SaveChangesAsync(cancellationToken);
+            db.ResendItems.AddRange(plan.Items.Select(i => new ResendItem
+            {
+                BatchId = batch.Id,
+                DeliveryId = i.DeliveryId,
+                Category = i.Category,
+                ProviderId = i.ProviderId,
+                MessageId = MessageIdFor(batch.Id, i.DeliveryId),
+            }));
+            await db.SaveChangesAsync(cancellationToken);
+            var ids = plan.Items.Select(i => i.DeliveryId).ToList();
+            foreach (var chunk in ids.Chunk(5000))
+            {
+                await db.FailedDeliveries.Where(f => chunk.Contains(f.DeliveryId))
+                    .ExecuteUpdateAsync(s => s.SetProperty(f => f.ResendState, ResendState.Queued), cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            Kick();
+            return batch.Id;
+        }
+        finally
+        {
+            Starting.Release();
+        }
+    }
+
+    public static string MessageIdFor(int batchId, long deliveryId) => $"resend.b{batchId}.d{deliveryId}@{Delivery.ReleaseMessage.SenderDomain}";
+
+    public Task PauseAsync(ClaimsPrincipal user, int batchId, CancellationToken cancellationToken) =>
+        SetStateAsync(user, batchId, [ResendBatchState.Queued, ResendBatchState.Running], ResendBatchState.Paused, cancellationToken);
+
+    public Task ResumeAsync(ClaimsPrincipal user, int batchId, CancellationToken cancellationToken) =>
+        SetStateAsync(user, batchId, [ResendBatchState.Paused], ResendBatchState.Queued, cancellationToken);
+
+    /// <summary>Stops the batch for good: what was not sent is skipped and may go in another batch.</summary>
+    public async Task CancelAsync(ClaimsPrincipal user, int batchId, CancellationToken cancellationToken)
+    {
+        await SetStateAsync(user, batchId, [ResendBatchState.Queued, ResendBatchState.Running, ResendBatchState.Paused], ResendBatchState.Cancelled, cancellationToken);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var open = db.ResendItems.Where(i => i.BatchId == batchId && i.State == ResendItemState.Pending);
+        var ids = await open.Select(i => i.DeliveryId).ToListAsync(cancellationToken);
+        await open.ExecuteUpdateAsync(s => s.SetProperty(i => i.State, ResendItemState.Skipped), cancellationToken);
+        foreach (var chunk in ids.Chunk(5000))
+        {
+            await db.FailedDeliveries.Where(f => chunk.Contains(f.DeliveryId) && f.ResendState == ResendState.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(f => f.ResendState, ResendState.NotResent), cancellationToken);
+        }
+    }
+
+    private async Task SetStateAsync(ClaimsPrincipal user, int batchId, ResendBatchState[] from, ResendBatchState to, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var batch = await db.ResendBatches.FirstOrDefaultAsync(b => b.Id == batchId, cancellationToken)
+            ?? throw new ArgumentException($"resend batch {batchId} does not exist");
+        var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+        if (visible is not null && (batch.CompanyId is not { } c || !visible.Contains(c)))
+        {
+            throw new UnauthorizedAccessException("Not one of your companies' batches.");
+        }
+        if (!from.Contains(batch.State))
+        {
+            throw new ResendRefusedException($"batch {batchId} is {batch.State}; it cannot become {to}.");
+        }
+        batch.State = to;
+        batch.Outcome = $"{to} by {user.Identity?.Name ?? "unknown"} at {Components.Shared.PortalTime.Format(clock.GetUtcNow().UtcDateTime)}";
+        if (to == ResendBatchState.Cancelled)
+        {
+            batch.FinishedAtUtc = clock.GetUtcNow().UtcDateTime;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        if (to == ResendBatchState.Queued)
+        {
+            Kick();
+        }
+    }
+
+    public async Task<IReadOnlyList<BatchProgress>> BatchesAsync(ClaimsPrincipal user, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+        var batches = db.ResendBatches.AsNoTracking();
+        if (visible is not null)
+        {
+            var own = visible.ToList();
+            batches = batches.Where(b => b.CompanyId != null && own.Contains(b.CompanyId.Value));
+        }
+        var rows = await batches.OrderByDescending(b => b.Id).Take(take).ToListAsync(cancellationToken);
+        var ids = rows.Select(b => b.Id).ToList();
+        var counts = (await db.ResendItems.AsNoTracking().Where(i => ids.Contains(i.BatchId))
+            .GroupBy(i => new { i.BatchId, i.State }).Select(g => new { g.Key.BatchId, g.Key.State, Count = g.Count() })
+            .ToListAsync(cancellationToken)).ToLookup(x => x.BatchId);
+        return rows.Select(b =>
+        {
+            int Of(ResendItemState s) => counts[b.Id].Where(x => x.State == s).Sum(x => x.Count);
+            return new BatchProgress(b.Id, b.Scope, b.State, b.Automatic, b.StartedBy, b.ConsentReference, b.CreatedAtUtc, b.FinishedAtUtc,
+                counts[b.Id].Sum(x => x.Count), Of(ResendItemState.Pending), Of(ResendItemState.Sending), Of(ResendItemState.Sent),
+                Of(ResendItemState.Failed), Of(ResendItemState.Skipped),
+                b.ExcludedOwnReason + b.ExcludedDelivered + b.ExcludedUnsubscribed + b.ExcludedElsewhere + b.ExcludedNoConsent,
+                b.Counts, b.Outcome, b.Language);
+        }).ToList();
+    }
+
+    /// <summary>Automatic policy: recent IP-block failures whose provider has an eligible IP again go out in one batch.</summary>
+    public async Task<int?> AutoResendAsync(CancellationToken cancellationToken)
+    {
+        var policy = await PolicyAsync(cancellationToken);
+        if (!policy.AutoEnabled)
+        {
+            return null;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var routing = services.GetRequiredService<IpPool.RoutingService>();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var since = now.AddHours(-policy.AutoWithinHours);
+        var providers = await db.FailedDeliveries.AsNoTracking()
+            .Where(f => f.IpBlock && f.FailedAtUtc >= since && f.DeliveredAtUtc == null && f.ResendState == ResendState.NotResent)
+            .Select(f => f.ProviderId).Distinct().ToListAsync(cancellationToken);
+        var ready = new List<string>();
+        foreach (var provider in providers)
+        {
+            if (await routing.PickAsync(provider, cancellationToken) is not null)
+            {
+                ready.Add(provider);
+            }
+        }
+        if (ready.Count == 0)
+        {
+            return null;
+        }
+        var request = new ResendRequest
+        {
+            Scope = new AffectedScope { FromUtc = since, UntilUtc = now, Providers = ready },
+            Language = "ja",
+        };
+        return await CreateAsync(request with { ConsentReference = $"policy: IP-block failures under {policy.AutoWithinHours} h" }, "auto-resend", automatic: true, cancellationToken);
+    }
+
+    /// <summary>Asks the resend job to run now (it also runs every minute).</summary>
+    public void Kick() => services.GetService<ResendKicker>()?.Kick();
+
+    private static void RequireStaff(ClaimsPrincipal user)
+    {
+        if (!user.IsInRole(Account.PortalRoles.Admin) && !user.IsInRole(Account.PortalRoles.Support))
+        {
+            throw new UnauthorizedAccessException("Only Admin and Support change the resend settings.");
+        }
+    }
+}
