@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace PrPortal.Sandbox.Smtp;
 
 /// <summary>A message the simulator accepted, as the receiving side saw it.</summary>
-public sealed record ReceivedMail(string Provider, string SourceIp, string MailFrom, IReadOnlyList<string> Recipients, string? MessageId, int Bytes, DateTimeOffset At);
+public sealed record ReceivedMail(string Provider, string SourceIp, string MailFrom, IReadOnlyList<string> Recipients, string? MessageId, int Bytes, DateTimeOffset At, string? Raw = null);
 
 /// <summary>
 /// An SMTP server on a loopback address that answers like one mailbox provider: it accepts, rejects
@@ -45,6 +45,9 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
     public IReadOnlyDictionary<string, int> PeakConcurrentConnections => _peakOpen;
     /// <summary>Holds every reply back this long: a slow server, for concurrency tests.</summary>
     public TimeSpan ReplyDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Keep each received message's text (headers and body) for a test to read; off, so long runs stay small.</summary>
+    public bool KeepMessages { get; set; }
 
     public void Start()
     {
@@ -160,14 +163,14 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
                             socket.Close();
                             return;
                         }
-                        var (messageId, bytes) = await ReadDataAsync(reader, token);
+                        var (messageId, bytes, raw) = await ReadDataAsync(reader, KeepMessages, token);
                         if (block?.Stage == BlockStage.AfterData)
                         {
                             await ReplyAsync(stream, Fill(block.Text, source), token);
                         }
                         else
                         {
-                            _received.Enqueue(new ReceivedMail(Profile.Provider, source, mailFrom!, [.. recipients], messageId, bytes, DateTimeOffset.UtcNow));
+                            _received.Enqueue(new ReceivedMail(Profile.Provider, source, mailFrom!, [.. recipients], messageId, bytes, DateTimeOffset.UtcNow, raw));
                             await ReplyAsync(stream, Profile.Accepted.Replace("{msgid}", messageId?.Trim('<', '>') ?? "sandbox"), token);
                         }
                         mailFrom = null;
@@ -203,9 +206,10 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
 
     private string Host => Profile.Greeting.Split(' ') is [_, var host, ..] ? host : "sandbox";
 
-    private static async Task<(string? MessageId, int Bytes)> ReadDataAsync(StreamReader reader, CancellationToken token)
+    private static async Task<(string? MessageId, int Bytes, string? Raw)> ReadDataAsync(StreamReader reader, bool keep, CancellationToken token)
     {
         string? messageId = null;
+        var raw = keep ? new StringBuilder() : null;
         var bytes = 0;
         var inHeaders = true;
         while (await reader.ReadLineAsync(token) is { } line)
@@ -215,6 +219,8 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
                 break;
             }
             bytes += line.Length + 2;
+            // Dot-stuffing (RFC 5321 §4.5.2) undone for the kept text.
+            raw?.Append(line.StartsWith("..") ? line[1..] : line).Append("\r\n");
             if (inHeaders)
             {
                 if (line.Length == 0)
@@ -227,7 +233,7 @@ public sealed partial class ProviderSimulator : IAsyncDisposable
                 }
             }
         }
-        return (messageId, bytes);
+        return (messageId, bytes, raw?.ToString());
     }
 
     /// <summary>Writes a reply given with "\n" between its lines, each already carrying its code.</summary>
