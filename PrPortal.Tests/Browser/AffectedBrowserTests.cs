@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using PrPortal.Features.Providers;
+using PrPortal.Sandbox;
+using PrPortal.Tests.Support;
+
+namespace PrPortal.Tests.Browser;
+
+/// <summary>
+/// An account manager's afternoon after an incident: the affected report, the company's consent recorded,
+/// a one-click resend confirmed with its counts and notice, and the batch running to the end.
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<BrowserPortal>
+{
+    [Fact]
+    public async Task Report_consent_and_a_one_click_resend_in_the_browser()
+    {
+        // The demo's Microsoft blocks are lifted at the simulators, as after delisting.
+        var world = browser.Portal.Service<SandboxWorld>();
+        world.Simulator(MailboxProviderCatalog.MicrosoftConsumer).Rules.UnblockAll();
+        world.Simulator(MailboxProviderCatalog.Microsoft365).Rules.UnblockAll();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Freports");
+        await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await page.WaitForURLAsync("**/reports");
+        await BrowserPortal.WaitForCircuitAsync(page);
+
+        await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("影響レポート");
+        await Assertions.Expect(page.Locator("#category-table tbody tr")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("#category-table tbody tr").First).ToContainTextAsync("メディアユーザー");
+        await Assertions.Expect(page.Locator("#category-table tr.total-row")).ToContainTextAsync("合計");
+        await Assertions.Expect(page.Locator("#days-chart")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#csv-companies")).ToHaveAttributeAsync("href", new Regex(@"^/reports/affected\.csv\?table=companies&from="));
+        await BrowserPortal.ScreenshotAsync(page, "27-report-ja");
+
+        // Consent: the first company agreed on the phone.
+        var firstCompany = page.Locator("#company-table tbody tr").First;
+        var company = (await firstCompany.Locator("td").First.InnerTextAsync()).Trim();
+        await firstCompany.Locator(".contact-button").ClickAsync();
+        await page.Locator(".mud-dialog .contact-status .mud-select-input").First.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "再送に同意" }).ClickAsync();
+        await page.Locator(".mud-dialog .contact-note textarea").First.FillAsync("11/28 電話で広報部の田中様が同意");
+        await page.ClickAsync("#contact-save");
+        await Assertions.Expect(firstCompany.Locator(".contact-chip")).ToHaveTextAsync("再送に同意");
+        await Assertions.Expect(firstCompany).ToContainTextAsync("田中様が同意");
+
+        // One click: the confirmation shows the counts by category and the notice as it will read.
+        await firstCompany.Locator(".resend-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#resend-total")).ToHaveTextAsync(new Regex(@"^[1-9][\d,]*$"));
+        await Assertions.Expect(page.Locator("#resend-preview")).ToContainTextAsync("このプレスリリースは遅れてお届けしています。");
+        await Assertions.Expect(page.Locator("#resend-preview")).ToContainTextAsync(company);
+        await Assertions.Expect(page.Locator("#resend-no-consent")).ToHaveCountAsync(0);
+        await page.Locator(".mud-dialog .resend-consent input").First.FillAsync("11/28 電話 田中様");
+        var total = int.Parse((await page.Locator("#resend-total").InnerTextAsync()).Replace(",", ""));
+        await BrowserPortal.ScreenshotAsync(page, "28-resend-confirm-ja");
+        await page.ClickAsync("#resend-confirm");
+
+        // The batch page: live progress until every mail is sent.
+        await page.WaitForURLAsync("**/resend?batch=*");
+        var row = page.Locator("#batch-table tbody tr").First;
+        await Assertions.Expect(row.Locator(".batch-state")).ToHaveTextAsync("完了", new() { Timeout = 60_000 });
+        await Assertions.Expect(row.Locator(".batch-counts")).ToContainTextAsync($"送信済み {total} / {total}");
+        await Assertions.Expect(row).ToContainTextAsync("11/28 電話 田中様");
+        await BrowserPortal.ScreenshotAsync(page, "29-resend-ja");
+        var received = new[] { MailboxProviderCatalog.MicrosoftConsumer, MailboxProviderCatalog.Microsoft365 }
+            .Sum(p => world.Simulator(p).Received.Count(m => m.MessageId?.StartsWith("<resend.") == true));
+        Assert.Equal(total, received);
+
+        // A broken notice template is refused with the reason, nothing saved.
+        await page.Locator(".template-html textarea").First.FillAsync("<p>{sent_at} <b>遅延</p>");
+        await page.ClickAsync("#template-save");
+        await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("unknown placeholder {sent_at}");
+        await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("<b> is not closed");
+
+        // The report in English, with the company now resent.
+        await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Freports");
+        await BrowserPortal.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Affected reports");
+        await Assertions.Expect(page.Locator("#category-table tbody tr").First).ToContainTextAsync("Media users");
+        await BrowserPortal.ScreenshotAsync(page, "30-report-en");
+    }
+}
