@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using PrPortal.Data;
+using PrPortal.Features.Resend;
 using PrPortal.Data.Entities;
 using PrPortal.Features.Alerts;
 using PrPortal.Features.Bounces;
@@ -58,8 +59,10 @@ public sealed record ReplaySettings(DetectorOptions Detection, RoutingOptions Ro
 /// seen by the detector; detections become incidents and exclusions through the incident and routing
 /// services (on a scratch SQLite file, so the portal's own data is never touched), deferred mail waits
 /// and is retried (at once on another IP when the one it waited on is taken out), and excluded IPs come
-/// back only through the recovery check's probes. There is no resend planner yet, so mail refused for an
-/// IP block stays undelivered.
+/// back only through the recovery check's probes. Mail refused for an IP block goes into the failure
+/// ledger, and at every recovery tick the portal's automatic resend policy (<see cref="ResendService"/>)
+/// makes a batch of it once its provider has an eligible IP; the replay sends the batch's items through
+/// the same transport as the rest of its mail and writes the batch ledger as the resend runner does.
 /// </summary>
 public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings settings, SmtpReplay? smtp = null)
 {
@@ -143,7 +146,10 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
         private readonly PriorityQueue<(int Mail, int Generation), DateTime> _queue = new();
         private readonly Dictionary<(int Provider, int IpId), List<(int Mail, int Generation)>> _waitingOn = [];
 
-        private long _failed, _blockFailed, _reroutedCount, _duplicates, _deferralCount, _expired;
+        private long _failed, _blockFailed, _reroutedCount, _duplicates, _deferralCount, _expired, _resent;
+        private ResendService _resends = null!;
+        private readonly List<FailedDelivery> _newFailures = [];
+        private readonly List<int> _blockFailedMails = [];
         private long[] _blockFailedByCategory = [];
         private DateTime? _firstBlockAt, _detectedAt;
         private readonly List<RecoveryOutcome> _reverts = [];
@@ -207,6 +213,8 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
             // Over SMTP the probes are real mail from the IP's alias; in memory they meet the scenario's providers.
             IProbeTransport probes = _smtpReplay is null ? _probes : new ReplayProbesOverSmtp(this);
             _recovery = new RecoveryCheck(_factory, recovery, probes, _routing, _clock, NullLogger<RecoveryCheck>.Instance);
+            var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddSingleton(_routing).BuildServiceProvider();
+            _resends = new ResendService(_factory, new Features.Reports.AffectedReportService(_factory, _clock), new ResendOptions(), _clock, services);
             _excluded = _providers.Select(_ => new HashSet<int>()).ToArray();
             _eligible = new Ip[_providers.Length][];
             for (var p = 0; p < _providers.Length; p++)
@@ -248,8 +256,14 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                     progress?.Report(mail / (double)count);
                 }
             }
-            // The scenario's last hour ends: retries and recovery checks still due run until then.
-            await CatchUpAsync(end, nextRecovery, cancellationToken);
+            // The scenario's last hour ends: retries and recovery checks still due run until then; then the
+            // mail still queued is followed to its end (delivered or expired), with no new mail coming.
+            nextRecovery = await CatchUpAsync(end, nextRecovery, cancellationToken);
+            var drainUntil = end + _settings.QueueLifetime;
+            while (_queue.TryPeek(out _, out var due) && due <= drainUntil)
+            {
+                nextRecovery = await CatchUpAsync(due, nextRecovery, cancellationToken);
+            }
             progress?.Report(1);
 
             var waiting = 0L;
@@ -272,8 +286,8 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                 Failed: _failed,
                 FailedBeforeReroute: _blockFailed,
                 ReroutedMails: _reroutedCount,
-                Resent: 0,
-                UndeliveredAtEnd: _blockFailed + waiting,
+                Resent: _resent,
+                UndeliveredAtEnd: _blockFailedMails.Distinct().Count(m => !_delivered[m]) + waiting,
                 DuplicateDeliveries: _duplicates,
                 Incidents: incidents,
                 IpsRevertedAt: _reverts.GroupBy(r => (r.AtUtc, r.ProviderId)).Select(g => new ReplayRevert(g.Key.AtUtc, g.Key.ProviderId, g.Count())).ToList(),
@@ -312,6 +326,8 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                             await RefreshRoutingAsync(nextRecovery, cancellationToken);
                         }
                     }
+                    _clock.Now = nextRecovery;
+                    await ResendAsync(nextRecovery, cancellationToken);
                     nextRecovery += _settings.RecoveryEvery;
                     continue;
                 }
@@ -374,6 +390,13 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                 {
                     _blockFailed++;
                     _blockFailedByCategory[_categoryOf[mail]]++;
+                    _blockFailedMails.Add(mail);
+                    _newFailures.Add(new FailedDelivery
+                    {
+                        DeliveryId = mail + 1L, RecipientId = mail + 1, ProviderId = _providers[provider], SendingIpId = ip.Id,
+                        Category = Enum.TryParse<RecipientCategory>(_categories[_categoryOf[mail]], out var category) ? category : RecipientCategory.MediaUser,
+                        Reason = meaning.Reason, IpBlock = true, FailedAtUtc = at,
+                    });
                 }
             }
             else
@@ -381,6 +404,67 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                 Defer(mail, provider, ip.Id, at);
             }
             await ObserveAsync(new Observation(at, ip.Address, _providers[provider], outcome, meaning.IpBlock, $"r{mail}@{_providers[provider]}", reply.Text), cancellationToken);
+        }
+
+        /// <summary>
+        /// The automatic resend at a recovery tick: new failures into the ledger, the policy's batch, then its
+        /// items sent from eligible IPs, each written "sending" before and "sent" or "failed" after.
+        /// </summary>
+        private async Task ResendAsync(DateTime at, CancellationToken cancellationToken)
+        {
+            await using var db = await _factory.CreateDbContextAsync(cancellationToken);
+            if (_newFailures.Count > 0)
+            {
+                db.FailedDeliveries.AddRange(_newFailures);
+                await db.SaveChangesAsync(cancellationToken);
+                _newFailures.Clear();
+                db.ChangeTracker.Clear();
+            }
+            if (!await db.FailedDeliveries.AnyAsync(f => f.ResendState == ResendState.NotResent && f.DeliveredAtUtc == null, cancellationToken))
+            {
+                return;
+            }
+            await _resends.AutoResendAsync(cancellationToken);
+            var items = await db.ResendItems.Where(i => i.State == ResendItemState.Pending).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+            foreach (var item in items)
+            {
+                var provider = Array.IndexOf(_providers, item.ProviderId);
+                if (provider < 0 || _eligible[provider].Length == 0)
+                {
+                    continue;
+                }
+                var ip = _eligible[provider][_random.Next(_eligible[provider].Length)];
+                var mail = (int)(item.DeliveryId - 1);
+                item.State = ResendItemState.Sending;
+                item.Tries++;
+                item.TriedAtUtc = at;
+                await db.SaveChangesAsync(cancellationToken);
+                var reply = Smtp is { } smtp
+                    ? await smtp.DeliverAsync(mail, _providers[provider], ip.Row, ip.PrimaryIndex, at, _random, cancellationToken)
+                    : _world.Deliver(_providers[provider], ip.PrimaryIndex, at, _random);
+                var accepted = reply.Code is >= 200 and < 300;
+                item.State = accepted ? ResendItemState.Sent : ResendItemState.Failed;
+                item.SourceIp = ip.Address;
+                item.SentAtUtc = accepted ? at : null;
+                await db.SaveChangesAsync(cancellationToken);
+                await db.FailedDeliveries.Where(f => f.DeliveryId == item.DeliveryId).ExecuteUpdateAsync(s => s
+                    .SetProperty(f => f.ResendState, accepted ? ResendState.Resent : ResendState.NotResent)
+                    .SetProperty(f => f.DeliveredAtUtc, accepted ? at : null), cancellationToken);
+                if (accepted)
+                {
+                    _resent++;
+                    if (_delivered[mail])
+                    {
+                        _duplicates++;
+                    }
+                    _delivered[mail] = true;
+                }
+                var meaning = accepted ? null : Meaning(reply.Text);
+                await ObserveAsync(new Observation(at, ip.Address, _providers[provider], accepted ? AttemptOutcome.Accepted : AttemptOutcome.Rejected,
+                    meaning?.IpBlock ?? false, $"r{mail}@{_providers[provider]}", reply.Text), cancellationToken);
+            }
+            await db.ResendBatches.Where(b => b.State == ResendBatchState.Queued && !b.Items.Any(i => i.State == ResendItemState.Pending))
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.State, ResendBatchState.Completed).SetProperty(b => b.FinishedAtUtc, at), cancellationToken);
         }
 
         private Classification Meaning(string reply)
