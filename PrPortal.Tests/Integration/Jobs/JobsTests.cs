@@ -35,7 +35,7 @@ public sealed class JobsTests : IAsyncLifetime
     {
         var jobs = await Jobs.ListAsync(default);
 
-        Assert.Equal(["blocklist-check", "bounce-mailbox", "daily-report", "routing-recovery", "snds-import"], jobs.Select(j => j.Name).Order());
+        Assert.Equal(["auto-resend", "blocklist-check", "bounce-mailbox", "daily-report", "resend", "routing-recovery", "snds-import"], jobs.Select(j => j.Name).Order());
         var report = jobs.Single(j => j.Name == "daily-report");
         Assert.Equal("0 0 9 * * ?", report.Cron);
         Assert.True(report.NextRunUtc > DateTime.UtcNow);
