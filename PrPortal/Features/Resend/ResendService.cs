@@ -56,7 +56,7 @@ public sealed record ResendPlan(
 
 public sealed record BatchProgress(int Id, string Scope, ResendBatchState State, bool Automatic, string StartedBy, string? ConsentReference,
     DateTime CreatedAtUtc, DateTime? FinishedAtUtc, int Total, int Pending, int Sending, int Sent, int Failed, int Skipped,
-    int Excluded, string? Counts, string? Outcome, string Language)
+    int Excluded, string? Counts, string? Outcome, string Language, string? Company = null)
 {
     public double Done => Total == 0 ? 1 : (Sent + Failed + Skipped) / (double)Total;
 }
@@ -386,6 +386,8 @@ public sealed class ResendService(
         }
         var rows = await batches.OrderByDescending(b => b.Id).Take(take).ToListAsync(cancellationToken);
         var ids = rows.Select(b => b.Id).ToList();
+        var companyIds = rows.Where(b => b.CompanyId != null).Select(b => b.CompanyId!.Value).Distinct().ToList();
+        var names = await db.Companies.AsNoTracking().Where(c => companyIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var counts = (await db.ResendItems.AsNoTracking().Where(i => ids.Contains(i.BatchId))
             .GroupBy(i => new { i.BatchId, i.State }).Select(g => new { g.Key.BatchId, g.Key.State, Count = g.Count() })
             .ToListAsync(cancellationToken)).ToLookup(x => x.BatchId);
@@ -396,7 +398,7 @@ public sealed class ResendService(
                 counts[b.Id].Sum(x => x.Count), Of(ResendItemState.Pending), Of(ResendItemState.Sending), Of(ResendItemState.Sent),
                 Of(ResendItemState.Failed), Of(ResendItemState.Skipped),
                 b.ExcludedOwnReason + b.ExcludedDelivered + b.ExcludedUnsubscribed + b.ExcludedElsewhere + b.ExcludedNoConsent,
-                b.Counts, b.Outcome, b.Language);
+                b.Counts, b.Outcome, b.Language, b.CompanyId is { } c ? names.GetValueOrDefault(c) : null);
         }).ToList();
     }
 
