@@ -73,6 +73,13 @@ public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("unknown placeholder {sent_at}");
         await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("<b> is not closed");
 
+        // The resend page in English.
+        await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fresend");
+        await BrowserPortal.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("#batch-table tbody tr").First.Locator(".batch-state")).ToHaveTextAsync("Completed");
+        await Assertions.Expect(page.Locator("#batch-table tbody tr").First.Locator(".batch-counts")).ToContainTextAsync($"sent {total} of {total}");
+        await BrowserPortal.ScreenshotAsync(page, "29b-resend-en");
+
         // The report in English, with the company now resent.
         await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Freports");
         await BrowserPortal.WaitForCircuitAsync(page);

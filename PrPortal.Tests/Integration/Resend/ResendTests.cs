@@ -218,4 +218,35 @@ public sealed class ResendTests
         Assert.Null(await resends.AutoResendAsync(default));
         Assert.Equal(items.Count, Received(portal, batchId!.Value).Count);
     }
+
+    [Fact]
+    public async Task Settings_are_for_staff_out_of_range_values_are_refused_and_account_managers_resend_only_their_own()
+    {
+        using var portal = Start();
+        var resends = portal.Service<ResendService>();
+        await using var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var manager = await db.Companies.Where(c => c.AccountManagerId != null).Select(c => c.AccountManager!).FirstAsync();
+        var user = TestUsers.AccountManager(manager.Id, manager.Email!);
+        var other = await db.Companies.FirstAsync(c => c.AccountManagerId != manager.Id);
+
+        var badPolicy = await Assert.ThrowsAsync<ArgumentException>(() =>
+            resends.SavePolicyAsync(TestUsers.As(PortalRoles.Admin), new ResendPolicy(true, 0, 60, 600), default));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => resends.SavePolicyAsync(user, new ResendPolicy(false, 24, 60, 600), default));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => resends.SaveTemplateAsync(user, DelayNotice.Default("ja"), default));
+        var badTemplate = await Assert.ThrowsAsync<ArgumentException>(() =>
+            resends.SaveTemplateAsync(TestUsers.As(PortalRoles.Support), DelayNotice.Default("ja") with { Html = "<p>{sent_at}</p>" }, default));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() =>
+            resends.StartAsync(user, new ResendRequest { Scope = Everything, CompanyId = other.Id }, default));
+        var longNote = await Assert.ThrowsAsync<ArgumentException>(() =>
+            portal.Service<ContactService>().SetAsync(TestUsers.As(PortalRoles.Support), other.Id, null, ContactStatus.Contacted, new string('x', ContactService.MaxNote + 1), default));
+
+        Assert.Contains("1–336 hours", badPolicy.Message);
+        Assert.Contains("unknown placeholder {sent_at}", badTemplate.Message);
+        Assert.Contains("at most 2000", longNote.Message);
+        // Nothing was changed by the refused calls.
+        Assert.Equal(new ResendPolicy(true, 24, 60, 60_000), await resends.PolicyAsync(default));
+        Assert.Equal(DelayNotice.Default("ja"), await resends.TemplateAsync("ja", default));
+        Assert.Equal(0, await db.ResendBatches.CountAsync());
+        Assert.Equal(0, await db.CompanyContacts.CountAsync());
+    }
 }

@@ -107,6 +107,25 @@ public static class AffectedCsv
         };
     }
 
+    /// <summary>The download link of one table for a scope: what <see cref="ParseScope"/> reads back.</summary>
+    public static string Link(AffectedScope scope, string table)
+    {
+        var query = new List<string> { $"table={table}" };
+        if (scope.IncidentId is { } incident)
+        {
+            query.Add($"incident={incident}");
+        }
+        else
+        {
+            query.Add($"from={scope.FromUtc:yyyy-MM-ddTHH:mm:ssZ}");
+            query.Add($"until={scope.UntilUtc:yyyy-MM-ddTHH:mm:ssZ}");
+            query.AddRange(scope.Providers.Select(p => $"provider={Uri.EscapeDataString(p)}"));
+        }
+        query.AddRange(scope.SendingIpIds.Select(ip => $"ip={ip}"));
+        query.AddRange(scope.ExtraReasons.Select(r => $"reason={Uri.EscapeDataString(r)}"));
+        return "/reports/affected.csv?" + string.Join("&", query);
+    }
+
     /// <summary>Admin and Support see every company; an account manager only their own.</summary>
     public static async Task<IReadOnlySet<int>?> VisibleCompaniesAsync(ClaimsPrincipal user, PortalDbContext db, CancellationToken cancellationToken)
     {
