@@ -179,6 +179,12 @@ public sealed class ResendService(
             .ToDictionaryAsync(c => c.CompanyId, c => c.Status, cancellationToken);
         var consentAfter = clock.GetUtcNow().UtcDateTime.AddHours(-policy.AutoWithinHours);
         var consentAfterText = AffectedReportService.Sql(consentAfter);
+        // The policy resends only where the block is known: the refusing IP was taken out of the provider's
+        // pool (by the detector or by hand) since shortly before the failure. A block nobody has seen yet
+        // would refuse the resend too; that mail waits until the block is handled.
+        var handled = !automatic ? null : (await db.RoutingExclusions.AsNoTracking()
+                .Select(e => new { e.SendingIpId, e.ProviderId, e.StartedAtUtc }).ToListAsync(cancellationToken))
+            .ToLookup(e => (e.SendingIpId, e.ProviderId), e => AffectedReportService.Sql(e.StartedAtUtc - AffectedReportService.DetectionLead));
 
         int own = 0, delivered = 0, unsub = 0, elsewhere = 0, noConsent = 0, declined = 0;
         var items = new List<(long, RecipientCategory, string)>();
@@ -203,6 +209,10 @@ public sealed class ResendService(
             else if (contacts.GetValueOrDefault(row.CompanyId) == ContactStatus.Declined)
             {
                 declined++;
+            }
+            else if (handled is not null && !handled[(row.SendingIpId, row.ProviderId)].Any(from => string.CompareOrdinal(row.FailedAt, from) >= 0))
+            {
+                continue;
             }
             else if (string.CompareOrdinal(row.FailedAt, consentAfterText) < 0 && (automatic || contacts.GetValueOrDefault(row.CompanyId) != ContactStatus.Agreed))
             {
