@@ -37,6 +37,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<ResendItem> ResendItems => Set<ResendItem>();
     public DbSet<NoticeTemplate> NoticeTemplates => Set<NoticeTemplate>();
     public DbSet<ResendPolicySetting> ResendPolicySettings => Set<ResendPolicySetting>();
+    public DbSet<SenderDomain> SenderDomains => Set<SenderDomain>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

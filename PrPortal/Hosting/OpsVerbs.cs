@@ -33,6 +33,7 @@ public static class OpsVerbs
         ["replay"] = new(NeedsDatabase: false, Sandbox.Replay.ReplayVerb.RunAsync),
         ["report"] = new(NeedsDatabase: true, Features.Reports.ReportVerb.RunAsync),
         ["resend"] = new(NeedsDatabase: true, Features.Resend.ResendVerb.RunAsync),
+        ["sender-check"] = new(NeedsDatabase: true, Features.SenderAuth.SenderCheckVerb.RunAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');

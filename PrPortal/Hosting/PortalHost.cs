@@ -131,6 +131,13 @@ public static class PortalHost
         services.AddSingleton<Features.Resend.ResendService>();
         services.AddSingleton<Features.Resend.ResendRunner>();
         services.AddSingleton<Features.Resend.ResendKicker>();
+        services.AddSingleton(PortalConfiguration.Bind<Features.SenderAuth.SenderAuthOptions>(configuration, "SenderAuth"));
+        services.AddSingleton(Features.SenderAuth.PublicSuffixList.Default);
+        services.AddSingleton<Features.SenderAuth.ISpfDns>(sp => (Infrastructure.Dns.DnsClientResolver)sp.GetRequiredService<Infrastructure.Dns.IDnsResolver>());
+        services.AddSingleton<Features.SenderAuth.DkimKeys>();
+        services.AddSingleton<Features.SenderAuth.SenderDomainChecker>();
+        services.AddSingleton<Features.SenderAuth.SenderGate>();
+        services.AddSingleton<Features.SenderAuth.SenderDomainService>();
         var schedules = PortalConfiguration.ReadSchedules(configuration);
         services.AddSingleton(schedules);
         services.AddPortalScheduler(schedules, connectionString);

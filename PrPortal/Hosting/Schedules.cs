@@ -18,6 +18,8 @@ public sealed record ScheduleOptions
     /// <summary>Resend batches go on every minute (and at once when one is started or resumed).</summary>
     public string Resend { get; init; } = "30 * * * * ?";
     public string AutoResend { get; init; } = "0 */5 * * * ?";
+    /// <summary>Every sender domain re-checked daily (SPF, DKIM, DMARC); a domain that broke has its custom From suspended.</summary>
+    public string SenderDomains { get; init; } = "0 15 6 * * ?";
 }
 
 /// <summary>
@@ -45,6 +47,7 @@ public static class Schedules
             Add<RoutingRecoveryJob>(q, "routing-recovery", "Excluded IPs back in use only when clean on every list and probes are accepted", schedules.RoutingRecovery);
             Add<ResendJob>(q, "resend", "Sends queued resend batches from eligible IPs, throttled per provider", schedules.Resend);
             Add<AutoResendJob>(q, "auto-resend", "Recent IP-block failures resent once their provider has an eligible IP", schedules.AutoResend);
+            Add<SenderDomainCheckJob>(q, "sender-domains", "Every sender domain: SPF for every sending IP, our DKIM key, DMARC alignment", schedules.SenderDomains);
             Add<SndsImportJob>(q, "snds-import", "Microsoft SNDS: IP status (blocked ranges) and yesterday's data per IP", schedules.SndsImport);
         });
         services.AddQuartzExecutionHistory(_ => { });

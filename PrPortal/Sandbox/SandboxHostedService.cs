@@ -12,7 +12,8 @@ namespace PrPortal.Sandbox;
 /// test send from a blocked IP meets Microsoft's real refusal.
 /// </summary>
 public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<PortalDbContext> factory,
-    Features.Blocklists.BlocklistService blocklists, Features.Blocklists.Snds.SndsImporter snds, ILogger<SandboxHostedService> logger)
+    Features.Blocklists.BlocklistService blocklists, Features.Blocklists.Snds.SndsImporter snds,
+    Features.SenderAuth.SenderAuthOptions senderAuth, Features.SenderAuth.SenderDomainService senderDomains, ILogger<SandboxHostedService> logger)
     : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
@@ -28,6 +29,10 @@ public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<P
         {
             world.Zones.AddIpBlocklist(zone.QueryDomain);
         }
+        SandboxSenderDns.PublishOurSpf(world.Zones, senderAuth.SpfInclude, ips.Where(i => i.Enabled).Select(i => i.Address));
+        var registered = await db.SenderDomains.AsNoTracking().Select(d => new SandboxSenderDns.Registered(d.Domain, d.Selector, d.DkimPublicKey)).ToListAsync(cancellationToken);
+        SandboxSenderDns.PublishDemoCompanies(world.Zones, senderAuth.SpfInclude,
+            ips.Where(i => i.Role == SendingIpRole.Primary).Select(i => i.Address).ToList(), registered);
         if (world.Options.ApplyIncident)
         {
             var primaries = ips.Where(i => i.Role == SendingIpRole.Primary).ToList();
@@ -61,6 +66,10 @@ public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<P
         if (world.Options.ApplyIncident && !await db.SndsImports.AnyAsync(cancellationToken))
         {
             RunInBackground("SNDS import", () => snds.ImportAsync(null, CancellationToken.None));
+        }
+        if (await db.SenderDomains.AnyAsync(d => d.CheckedAtUtc == null, cancellationToken))
+        {
+            RunInBackground("sender domain check", () => senderDomains.CheckAllAsync(CancellationToken.None));
         }
     }
 

@@ -1275,6 +1275,73 @@ namespace PrPortal.Data.Migrations
                     b.ToTable("RoutingExclusions");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.SenderDomain", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BlockedReasons")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CheckedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CompanyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CustomFromAllowed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DkimPrivateKeyProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DkimPublicKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DkimStatus")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DmarcStatus")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastCheckJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Selector")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SpfResult")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SuspendedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CompanyId");
+
+                    b.HasIndex("Domain")
+                        .IsUnique();
+
+                    b.ToTable("SenderDomains");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.SendingIp", b =>
                 {
                     b.Property<int>("Id")
@@ -1659,6 +1726,17 @@ namespace PrPortal.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("SendingIp");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.SenderDomain", b =>
+                {
+                    b.HasOne("PrPortal.Data.Entities.Company", "Company")
+                        .WithMany()
+                        .HasForeignKey("CompanyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Company");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.BlocklistListing", b =>

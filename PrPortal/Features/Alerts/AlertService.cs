@@ -39,7 +39,9 @@ public sealed record WebhookAlertOptions
 }
 
 /// <summary>One alert; alerts with the same key within the interval are one.</summary>
-public sealed record Alert(string Key, string Kind, string Title, string Message, int? IncidentId, DateTime AtUtc, bool AlwaysSend = false);
+/// <summary>An alert; <paramref name="AlsoTo"/> names people who get the e-mail besides the configured list (an account manager).</summary>
+public sealed record Alert(string Key, string Kind, string Title, string Message, int? IncidentId, DateTime AtUtc, bool AlwaysSend = false,
+    IReadOnlyList<string>? AlsoTo = null);
 
 /// <summary>
 /// Sends incident alerts by e-mail (MailKit) and to a JSON webhook (Slack-compatible if asked),
@@ -70,7 +72,7 @@ public sealed class AlertService(AlertOptions options, HttpClient http, ILogger<
             return; // the same news within the interval: rate-limited
         }
         _sent[alert.Key] = now;
-        if (options.Email.Enabled)
+        if (options.Email.Enabled || (!string.IsNullOrWhiteSpace(options.Email.SmtpHost) && alert.AlsoTo is { Count: > 0 }))
         {
             await TryAsync("e-mail", ct => SendEmailAsync(alert, ct, prefixed: true), cancellationToken);
         }
@@ -106,7 +108,7 @@ public sealed class AlertService(AlertOptions options, HttpClient http, ILogger<
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(options.Email.From));
-        foreach (var to in options.Email.To)
+        foreach (var to in options.Email.To.Concat(alert.AlsoTo ?? []).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             message.To.Add(MailboxAddress.Parse(to));
         }

@@ -47,7 +47,8 @@ public sealed class DeliveryEngine(
     ProviderResolver providers,
     DeliveryOptions options,
     TimeProvider clock,
-    ILogger<DeliveryEngine> logger) : IAsyncDisposable
+    ILogger<DeliveryEngine> logger,
+    SenderAuth.SenderGate? gate = null) : IAsyncDisposable
 {
     private readonly SmtpConnectionPool _pool = new(
         options.HeloName,
@@ -66,6 +67,11 @@ public sealed class DeliveryEngine(
 
     public async Task<IReadOnlyList<AttemptResult>> SendAsync(SendRequest request, CancellationToken cancellationToken)
     {
+        if (gate is not null)
+        {
+            // A custom From goes out only verified and DKIM-signed; otherwise the service's From replaces it.
+            await gate.ApplyAsync(request.Message, cancellationToken);
+        }
         var results = new List<AttemptResult>();
         var valid = new List<(OutgoingRecipient Recipient, MailboxAddress Mailbox, string Domain)>();
         foreach (var recipient in request.Recipients)

@@ -43,6 +43,40 @@ internal static class DemoWorldCatalog
         "佐藤 美咲", "鈴木 健太", "高橋 彩", "田中 翔", "伊藤 結衣", "渡辺 大輔", "山本 陽菜", "中村 蓮",
     ];
 
+    /// <summary>How a demo company's DNS is set up for its own From; the sandbox publishes accordingly.</summary>
+    public enum SenderDnsSetup
+    {
+        /// <summary>SPF includes ours, our DKIM key is published, DMARC p=reject aligns.</summary>
+        Complete,
+        /// <summary>SPF and DKIM right, no DMARC record.</summary>
+        CompleteWithoutDmarc,
+        /// <summary>SPF lists the primary IPs one by one and forgot the spares.</summary>
+        SpfWithoutSpares,
+        /// <summary>Our DKIM key was never published; DMARC p=quarantine.</summary>
+        DkimNotPublished,
+        /// <summary>The DKIM record was revoked (empty p=).</summary>
+        DkimRevoked,
+    }
+
+    /// <summary>
+    /// Demo companies (by index) that registered their own From domain: the ones that already send with
+    /// their own From (every fifth), in five states of DNS.
+    /// </summary>
+    public static readonly IReadOnlyList<(int CompanyIndex, SenderDnsSetup Setup)> SenderDomains =
+    [
+        (4, SenderDnsSetup.Complete),
+        (9, SenderDnsSetup.SpfWithoutSpares),
+        (14, SenderDnsSetup.DkimNotPublished),
+        (19, SenderDnsSetup.CompleteWithoutDmarc),
+        (24, SenderDnsSetup.DkimRevoked),
+    ];
+
+    /// <summary>Every fifth demo company sends with its own From, as in the incident.</summary>
+    public static bool SendsOwnFrom(int index) => index % 5 == 4;
+
+    /// <summary>The domain of a demo company's own From (its contact address's domain).</summary>
+    public static string CompanyDomain(int index) => $"{CompanySlug(index)}.example.co.jp";
+
     /// <summary>Recipient domains of each provider; company and media domains are fictional.</summary>
     public static IReadOnlyDictionary<string, DomainInfo[]> DomainsByProvider()
     {

@@ -29,6 +29,7 @@ public sealed partial class DemoWorldSeeder(
     DemoOptions options,
     TimeProvider clock,
     Bounces.ReplyClassifier classifier,
+    SenderAuth.DkimKeys dkimKeys,
     ILogger<DemoWorldSeeder> logger)
 {
     public const string DemoUserDomain = "demo.prportal.local";
@@ -67,10 +68,25 @@ public sealed partial class DemoWorldSeeder(
         var companies = Enumerable.Range(0, companyCount).Select(i => new Company
         {
             Name = DemoWorldCatalog.CompanyName(i),
-            ContactEmail = $"pr@{DemoWorldCatalog.CompanySlug(i)}.example.co.jp",
+            ContactEmail = $"pr@{DemoWorldCatalog.CompanyDomain(i)}",
             AccountManagerId = managers[i % managers.Count],
         }).ToList();
         db.Companies.AddRange(companies);
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (index, _) in DemoWorldCatalog.SenderDomains.Where(s => s.CompanyIndex < companies.Count))
+        {
+            // Registered a month ago; the sandbox publishes (or not) what each company's DNS admin did.
+            var pair = SenderAuth.DkimKeys.Generate();
+            db.SenderDomains.Add(new SenderDomain
+            {
+                CompanyId = companies[index].Id,
+                Domain = DemoWorldCatalog.CompanyDomain(index),
+                Selector = "prp" + now.AddDays(-30).ToString("yyyyMM", System.Globalization.CultureInfo.InvariantCulture),
+                DkimPublicKey = pair.PublicKey,
+                DkimPrivateKeyProtected = dkimKeys.Protect(pair.PrivateKeyPem),
+                CreatedAtUtc = now.AddDays(-30),
+            });
+        }
         await db.SaveChangesAsync(cancellationToken);
 
         var primaries = ips.Where(i => i.Role == SendingIpRole.Primary).ToList();
@@ -124,6 +140,7 @@ public sealed partial class DemoWorldSeeder(
             DELETE FROM Deliveries;
             DELETE FROM Releases;
             DELETE FROM Recipients;
+            DELETE FROM SenderDomains;
             DELETE FROM Companies;
             DELETE FROM SendingIps;
             """, cancellationToken);
@@ -248,9 +265,10 @@ public sealed partial class DemoWorldSeeder(
         for (var id = 1; id <= count; id++)
         {
             // A few companies publish much more than the rest.
-            var company = companies[(int)(Math.Pow(random.NextDouble(), 2) * companies.Count)];
+            var index = (int)(Math.Pow(random.NextDouble(), 2) * companies.Count);
+            var company = companies[index];
             var published = start.AddMinutes(random.NextDouble() * span);
-            var ownFrom = company.Id % 5 == 0;
+            var ownFrom = DemoWorldCatalog.SendsOwnFrom(index);
             releases.Add(new SeedRelease(id, company.Id, published));
 
             pId.Value = id;

@@ -73,3 +73,12 @@ public sealed class AutoResendJob(Resend.ResendService resends) : IJob
         context.Result = batch is { } id ? $"batch {id}" : "nothing to resend";
     }
 }
+
+public sealed class SenderDomainCheckJob(SenderAuth.SenderDomainService domains) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var (@checked, allowed, suspended) = await domains.CheckAllAsync(cancellationToken);
+        context.Result = $"{@checked} domains checked, {allowed} may use their own From, {suspended} suspended now";
+    }
+}

@@ -5,7 +5,7 @@ using DnsClient.Protocol;
 namespace PrPortal.Infrastructure.Dns;
 
 /// <summary><see cref="IDnsResolver"/> over DnsClient.NET, with the configured servers, timeout and retries.</summary>
-public sealed class DnsClientResolver : IDnsResolver
+public sealed class DnsClientResolver : IDnsResolver, Features.SenderAuth.ISpfDns
 {
     private readonly LookupClient _client;
 
@@ -42,6 +42,21 @@ public sealed class DnsClientResolver : IDnsResolver
 
     public Task<DnsAnswer<string>> TxtAsync(string name, CancellationToken cancellationToken) =>
         QueryAsync(name, QueryType.TXT, records => records.OfType<TxtRecord>().Select(r => string.Concat(r.Text)).ToList(), cancellationToken);
+
+    public Features.SenderAuth.ISpfDns AsSpfDns() => this;
+
+    public Task<DnsAnswer<IPAddress>> AAsync(string name, CancellationToken cancellationToken) =>
+        QueryAsync(name, QueryType.A, records => records.OfType<ARecord>().Select(r => r.Address).ToList(), cancellationToken);
+
+    public Task<DnsAnswer<IPAddress>> AaaaAsync(string name, CancellationToken cancellationToken) =>
+        QueryAsync(name, QueryType.AAAA, records => records.OfType<AaaaRecord>().Select(r => r.Address).ToList(), cancellationToken);
+
+    Task<DnsAnswer<MxHost>> Features.SenderAuth.ISpfDns.MxAsync(string name, CancellationToken cancellationToken) =>
+        QueryAsync(name, QueryType.MX, records => records.OfType<MxRecord>()
+            .Select(r => new MxHost(r.Exchange.Value.TrimEnd('.').ToLowerInvariant(), r.Preference)).ToList(), cancellationToken);
+
+    public Task<DnsAnswer<string>> PtrAsync(IPAddress address, CancellationToken cancellationToken) =>
+        QueryAsync(address.GetArpaName(), QueryType.PTR, records => records.OfType<PtrRecord>().Select(r => r.PtrDomainName.Value.TrimEnd('.')).ToList(), cancellationToken);
 
     private async Task<DnsAnswer<T>> QueryAsync<T>(
         string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, List<T>> select, CancellationToken cancellationToken)
