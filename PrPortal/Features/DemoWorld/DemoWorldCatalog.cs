@@ -58,21 +58,21 @@ internal static class DemoWorldCatalog
         DkimRevoked,
     }
 
-    /// <summary>
-    /// Demo companies (by index) that registered their own From domain: the ones that already send with
-    /// their own From (every fifth), in five states of DNS.
-    /// </summary>
+    /// <summary>The first five demo companies registered their own From domain, in five states of DNS.</summary>
     public static readonly IReadOnlyList<(int CompanyIndex, SenderDnsSetup Setup)> SenderDomains =
     [
-        (4, SenderDnsSetup.Complete),
-        (9, SenderDnsSetup.SpfWithoutSpares),
-        (14, SenderDnsSetup.DkimNotPublished),
-        (19, SenderDnsSetup.CompleteWithoutDmarc),
-        (24, SenderDnsSetup.DkimRevoked),
+        (0, SenderDnsSetup.Complete),
+        (1, SenderDnsSetup.SpfWithoutSpares),
+        (2, SenderDnsSetup.DkimNotPublished),
+        (3, SenderDnsSetup.CompleteWithoutDmarc),
+        (4, SenderDnsSetup.DkimRevoked),
     ];
 
-    /// <summary>Every fifth demo company sends with its own From, as in the incident.</summary>
-    public static bool SendsOwnFrom(int index) => index % 5 == 4;
+    /// <summary>
+    /// Companies with a registered domain send with their own From, and so does every fifth other company,
+    /// unregistered, as before the incident.
+    /// </summary>
+    public static bool SendsOwnFrom(int index) => index < SenderDomains.Count || index % 5 == 4;
 
     /// <summary>The domain of a demo company's own From (its contact address's domain).</summary>
     public static string CompanyDomain(int index) => $"{CompanySlug(index)}.example.co.jp";
