@@ -63,8 +63,9 @@ public sealed class SenderDomainChecker(SenderAuthOptions options, PublicSuffixL
     private async Task<SpfReport> SpfAsync(ISpfDns dns, string domain, IReadOnlyList<string> sendingIps, string helo, CancellationToken cancellationToken)
     {
         var evaluator = new SpfEvaluator(dns, clock);
-        var perIp = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var reasons = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        // In the pool's order (primaries, then spares), as the page draws them.
+        var perIp = new Dictionary<string, string>(StringComparer.Ordinal);
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         string? record = null;
         var firstFailure = (Result: (string?)null, Reason: "");
         foreach (var ip in sendingIps)
