@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (Debian's Chromium and Japanese fonts for the
-# browser tests, dovecot for the bounce mailbox, rbldnsd for the blocklist checks), then builds and
+# browser tests, dovecot for the bounce mailbox, rbldnsd for the blocklist checks, opendkim to verify
+# our DKIM signatures), then builds and
 # runs every test.
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
@@ -11,6 +12,7 @@ need=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 [ -x /usr/sbin/rbldnsd ] || need+=(rbldnsd)
+[ -x /usr/sbin/opendkim ] || need+=(opendkim)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing: ${need[*]}"
   SUDO=""

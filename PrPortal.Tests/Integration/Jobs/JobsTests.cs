@@ -35,12 +35,33 @@ public sealed class JobsTests : IAsyncLifetime
     {
         var jobs = await Jobs.ListAsync(default);
 
-        Assert.Equal(["auto-resend", "blocklist-check", "bounce-mailbox", "daily-report", "resend", "routing-recovery", "snds-import"], jobs.Select(j => j.Name).Order());
+        Assert.Equal(["auto-resend", "blocklist-check", "bounce-mailbox", "daily-report", "resend", "routing-recovery", "sender-domains", "snds-import"], jobs.Select(j => j.Name).Order());
         var report = jobs.Single(j => j.Name == "daily-report");
         Assert.Equal("0 0 9 * * ?", report.Cron);
         Assert.True(report.NextRunUtc > DateTime.UtcNow);
         Assert.Equal(0, report.NextRunUtc!.Value.Minute);
         Assert.Equal(0, report.NextRunUtc.Value.Hour); // 09:00 JST is 00:00 UTC
+    }
+
+    [Fact]
+    public async Task The_daily_sender_domain_check_runs_from_config_and_says_what_it_found()
+    {
+        var job = (await Jobs.ListAsync(default)).Single(j => j.Name == "sender-domains");
+        Assert.Equal("0 15 6 * * ?", job.Cron);
+        var before = DateTime.UtcNow;
+        await Jobs.RunNowAsync(Support, "sender-domains", default);
+        JobRow? row = null;
+        for (var i = 0; i < 100 && row?.LastSucceeded is null; i++)
+        {
+            await Task.Delay(200);
+            row = (await Jobs.ListAsync(default)).Single(j => j.Name == "sender-domains");
+        }
+        Assert.True(row!.LastSucceeded, row.LastError);
+        await using var db = await _portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var domains = await db.SenderDomains.AsNoTracking().ToListAsync();
+        Assert.Equal(5, domains.Count);
+        Assert.All(domains, d => Assert.True(d.CheckedAtUtc >= before.AddSeconds(-1), d.Domain));
+        Assert.Equal(2, domains.Count(d => d.CustomFromAllowed));
     }
 
     [Fact]

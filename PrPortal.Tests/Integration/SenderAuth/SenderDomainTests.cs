@@ -167,6 +167,34 @@ public sealed class SenderDomainTests : IClassFixture<SenderDomainTests.Portal>,
     }
 
     [Fact]
+    public async Task A_retried_release_keeps_the_companys_own_From_only_for_its_own_list()
+    {
+        var domain = Domain(DemoWorldCatalog.SenderDnsSetup.Complete);
+        await using var db = await _portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var company = await db.Companies.SingleAsync(c => c.Name == DemoWorldCatalog.CompanyName(0));
+        var release = new Release { CompanyId = company.Id, Title = "自社リスト配信のテスト", PublishedAtUtc = DateTime.UtcNow, FromAddress = $"pr@{domain}" };
+        var ownList = new Recipient { Email = "own-list.reader@gmail.com", Domain = "gmail.com", Category = RecipientCategory.ImportList, CompanyId = company.Id };
+        var media = new Recipient { Email = "media.desk@gmail.com", Domain = "gmail.com", Category = RecipientCategory.MediaUser };
+        db.AddRange(release, ownList, media);
+        await db.SaveChangesAsync();
+        var due = DateTime.UtcNow.AddMinutes(-1);
+        db.Deliveries.AddRange(
+            new Data.Entities.Delivery { ReleaseId = release.Id, RecipientId = ownList.Id, QueuedAtUtc = due, Status = DeliveryStatus.Deferred, NextAttemptAtUtc = due },
+            new Data.Entities.Delivery { ReleaseId = release.Id, RecipientId = media.Id, QueuedAtUtc = due, Status = DeliveryStatus.Deferred, NextAttemptAtUtc = due });
+        await db.SaveChangesAsync();
+
+        await _portal.Service<DeferredRetry>().RunDueAsync(default);
+
+        var received = Sandbox.Simulator(MailboxProviderCatalog.Google).Received;
+        var toOwnList = Parse(received.Single(m => m.Recipients.Contains(ownList.Email)));
+        var toMedia = Parse(received.Single(m => m.Recipients.Contains(media.Email)));
+        Assert.Equal($"pr@{domain}", toOwnList.From.Mailboxes.Single().Address);
+        Assert.Contains($"d={domain}", toOwnList.Headers[HeaderId.DkimSignature]);
+        Assert.Equal("release@mail.prportal.example", toMedia.From.Mailboxes.Single().Address);
+        Assert.Null(toMedia.Headers[HeaderId.DkimSignature]);
+    }
+
+    [Fact]
     public async Task A_domain_that_breaks_is_suspended_at_the_next_check_its_account_manager_is_mailed_and_its_mail_loses_the_custom_From()
     {
         var setup = DemoWorldCatalog.SenderDnsSetup.CompleteWithoutDmarc;

@@ -10,7 +10,7 @@ namespace PrPortal.Features.Delivery;
 /// out of a provider's pool, the mail deferred on it for that provider leaves at once through another.
 /// </summary>
 public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, ReleaseSender sender, AttemptRecorder recorder,
-    IpPool.RoutingService routing, TimeProvider clock, ILogger<DeferredRetry> logger) : BackgroundService
+    IpPool.RoutingService routing, SenderAuth.SenderAuthOptions senderAuth, TimeProvider clock, ILogger<DeferredRetry> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -88,11 +88,18 @@ public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, Re
         try
         {
             var now = clock.GetUtcNow().UtcDateTime;
+            var serviceFrom = senderAuth.ServiceFrom;
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             var due = await db.Deliveries.AsNoTracking()
                 .Where(d => d.Status == DeliveryStatus.Deferred && d.NextAttemptAtUtc != null && d.NextAttemptAtUtc <= now)
                 .OrderBy(d => d.NextAttemptAtUtc).Take(500)
-                .Select(d => new { d.Id, d.QueuedAtUtc, d.Recipient!.Email, d.Release!.FromAddress, Company = d.Release.Company!.Name, d.Release.Title })
+                .Select(d => new
+                {
+                    d.Id, d.QueuedAtUtc, d.Recipient!.Email,
+                    // A company's own From is for its own (imported) lists; everyone else gets the service's.
+                    FromAddress = d.Recipient.CompanyId == d.Release!.CompanyId ? d.Release.FromAddress : serviceFrom,
+                    Company = d.Release.Company!.Name, d.Release.Title,
+                })
                 .ToListAsync(cancellationToken);
             var expired = due.Where(d => now - d.QueuedAtUtc >= RetrySchedule.QueueLifetime).Select(d => d.Id).ToList();
             if (expired.Count > 0)

@@ -25,6 +25,7 @@ public sealed class ResendRunner(
     IpPool.RoutingService routing,
     ResendService resends,
     ResendOptions options,
+    SenderAuth.SenderAuthOptions senderAuth,
     TimeProvider clock,
     ILogger<ResendRunner> logger)
 {
@@ -86,8 +87,11 @@ public sealed class ResendRunner(
                 break;
             }
             var deliveryIds = items.Select(i => i.DeliveryId).ToList();
+            var serviceFrom = senderAuth.ServiceFrom;
             var mails = await db.Deliveries.AsNoTracking().Where(d => deliveryIds.Contains(d.Id))
-                .Select(d => new Mail(d.Id, d.Recipient!.Email, d.Release!.FromAddress, d.Release.Company!.Name, d.Release.Title, d.QueuedAtUtc))
+                // A company's own From is for its own (imported) lists; everyone else gets the service's.
+                .Select(d => new Mail(d.Id, d.Recipient!.Email, d.Recipient.CompanyId == d.Release!.CompanyId ? d.Release.FromAddress : serviceFrom,
+                    d.Release.Company!.Name, d.Release.Title, d.QueuedAtUtc))
                 .ToDictionaryAsync(m => m.DeliveryId, cancellationToken);
             foreach (var item in items)
             {
