@@ -75,12 +75,12 @@ public sealed class SignInTests(PortalFactory factory) : IClassFixture<PortalFac
     {
         using var client = PortalClient.Anonymous(factory);
 
-        var login = await PortalClient.PostLoginAsync(client, PortalFactory.AdminEmail, PortalFactory.AdminPassword, "/sender-domains");
-        Assert.Equal("/sender-domains", login.Headers.Location!.OriginalString);
+        var login = await PortalClient.PostLoginAsync(client, PortalFactory.AdminEmail, PortalFactory.AdminPassword, "/link-check");
+        Assert.Equal("/link-check", login.Headers.Location!.OriginalString);
 
-        var page = await client.GetStringAsync("/sender-domains");
+        var page = await client.GetStringAsync("/link-check");
         Assert.Contains("<html lang=\"ja\">", page);
-        Assert.Contains("送信ドメイン認証", page);
+        Assert.Contains("リンクチェック", page);
         Assert.Contains("この機能はまだ利用できません。", page);
         Assert.Contains("ユーザー管理", page); // admins see user management in the menu
     }
