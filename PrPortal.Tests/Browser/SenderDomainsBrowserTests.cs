@@ -79,6 +79,13 @@ public sealed class SenderDomainsBrowserTests(BrowserPortal browser) : IClassFix
         await Assertions.Expect(page.Locator("#dkim-card")).ToContainTextAsync("does not exist");
         await Assertions.Expect(page.Locator("#dkim-card .record-name").Last).ToHaveTextAsync(new Regex(@"^prp\d{6}\._domainkey\.news\.new-customer\.example\.jp$"));
 
+        // Removed again, after a confirmation that says what happens to its mail.
+        await page.ClickAsync("#detail-remove");
+        await Assertions.Expect(page.Locator(".mud-dialog")).ToContainTextAsync("release@mail.prportal.example");
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "登録を削除" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#domain-table tbody tr")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("#domain-table")).Not.ToContainTextAsync("news.new-customer.example.jp");
+
         // In English.
         await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fsender-domains");
         await page.WaitForURLAsync("**/sender-domains");
