@@ -98,24 +98,10 @@ public sealed class SenderDomainsBrowserTests(BrowserPortal browser) : IClassFix
     private async Task RepublishAsync()
     {
         var portal = browser.Portal;
-        var world = portal.Service<SandboxWorld>();
-        var views = await portal.Service<SenderDomainService>().ListAsync(TestUsers.As(Features.Account.PortalRoles.Admin), default);
-        var ips = new List<string>();
-        var primaries = new List<string>();
         await using (var db = await portal.Service<Microsoft.EntityFrameworkCore.IDbContextFactory<Data.PortalDbContext>>().CreateDbContextAsync())
         {
-            foreach (var ip in db.SendingIps)
-            {
-                ips.Add(ip.Address);
-                if (ip.Role == Data.Entities.SendingIpRole.Primary)
-                {
-                    primaries.Add(ip.Address);
-                }
-            }
+            await SandboxSenderDns.PublishAsync(portal.Service<SandboxWorld>().Zones, db, portal.Service<SenderAuthOptions>().SpfInclude, default);
         }
-        SandboxSenderDns.PublishOurSpf(world.Zones, "_spf.prportal.example", ips);
-        SandboxSenderDns.PublishDemoCompanies(world.Zones, "_spf.prportal.example", primaries,
-            views.Select(v => new SandboxSenderDns.Registered(v.Domain, v.Selector, v.DkimRecord["v=DKIM1; k=rsa; p=".Length..])));
         await portal.Service<SenderDomainService>().CheckAllAsync(default);
     }
 }

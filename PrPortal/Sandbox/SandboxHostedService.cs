@@ -29,10 +29,7 @@ public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<P
         {
             world.Zones.AddIpBlocklist(zone.QueryDomain);
         }
-        SandboxSenderDns.PublishOurSpf(world.Zones, senderAuth.SpfInclude, ips.Where(i => i.Enabled).Select(i => i.Address));
-        var registered = await db.SenderDomains.AsNoTracking().Select(d => new SandboxSenderDns.Registered(d.Domain, d.Selector, d.DkimPublicKey)).ToListAsync(cancellationToken);
-        SandboxSenderDns.PublishDemoCompanies(world.Zones, senderAuth.SpfInclude,
-            ips.Where(i => i.Role == SendingIpRole.Primary).Select(i => i.Address).ToList(), registered);
+        await SandboxSenderDns.PublishAsync(world.Zones, db, senderAuth.SpfInclude, cancellationToken);
         if (world.Options.ApplyIncident)
         {
             var primaries = ips.Where(i => i.Role == SendingIpRole.Primary).ToList();

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using PrPortal.Features.DemoWorld;
 using PrPortal.Features.SenderAuth;
 using PrPortal.Sandbox.Dns;
@@ -14,6 +15,15 @@ namespace PrPortal.Sandbox;
 public static class SandboxSenderDns
 {
     public sealed record Registered(string Domain, string Selector, string PublicKey);
+
+    /// <summary>Our SPF record from the enabled sending IPs, and the demo companies' records for the domains registered.</summary>
+    public static async Task PublishAsync(SandboxZones zones, Data.PortalDbContext db, string spfInclude, CancellationToken cancellationToken)
+    {
+        var ips = await db.SendingIps.AsNoTracking().Where(i => i.Enabled).OrderBy(i => i.Id).Select(i => new { i.Address, i.Role }).ToListAsync(cancellationToken);
+        var registered = await db.SenderDomains.AsNoTracking().Select(d => new Registered(d.Domain, d.Selector, d.DkimPublicKey)).ToListAsync(cancellationToken);
+        PublishOurSpf(zones, spfInclude, ips.Select(i => i.Address));
+        PublishDemoCompanies(zones, spfInclude, ips.Where(i => i.Role == Data.Entities.SendingIpRole.Primary).Select(i => i.Address).ToList(), registered);
+    }
 
     public static void PublishOurSpf(SandboxZones zones, string spfInclude, IEnumerable<string> sendingIps) =>
         zones.SetTxt(spfInclude, "v=spf1 " + string.Join(' ', sendingIps.Select(ip => "ip4:" + ip)) + " -all");

@@ -63,9 +63,7 @@ public sealed class SenderDomainTests : IClassFixture<SenderDomainTests.Portal>,
     private void Republish()
     {
         using var db = _portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContext();
-        var registered = db.SenderDomains.AsNoTracking().Select(d => new SandboxSenderDns.Registered(d.Domain, d.Selector, d.DkimPublicKey)).ToList();
-        var primaries = db.SendingIps.Where(i => i.Role == SendingIpRole.Primary).Select(i => i.Address).ToList();
-        SandboxSenderDns.PublishDemoCompanies(Sandbox.Zones, _portal.Service<SenderAuthOptions>().SpfInclude, primaries, registered);
+        SandboxSenderDns.PublishAsync(Sandbox.Zones, db, _portal.Service<SenderAuthOptions>().SpfInclude, default).GetAwaiter().GetResult();
     }
 
     private async Task<SenderCheckReport> CheckAsync(DemoWorldCatalog.SenderDnsSetup setup) => await Service.CheckAsync(Domain(setup), default);
