@@ -96,7 +96,10 @@ public static class PortalHost
         services.AddSingleton(delivery);
         services.AddSingleton<Features.Delivery.DeliveryLogWriter>();
         services.AddSingleton(Features.Bounces.BounceRules.Load(configuration, contentRoot));
-        services.AddSingleton<Infrastructure.Dns.IDnsResolver, Infrastructure.Dns.DnsClientResolver>();
+        // One resolver (its servers, timeout and retries) for delivery, providers and sender authentication.
+        services.AddSingleton<Infrastructure.Dns.DnsClientResolver>();
+        services.AddSingleton<Infrastructure.Dns.IDnsResolver>(sp => sp.GetRequiredService<Infrastructure.Dns.DnsClientResolver>());
+        services.AddSingleton<Features.SenderAuth.ISpfDns>(sp => sp.GetRequiredService<Infrastructure.Dns.DnsClientResolver>());
         services.AddSingleton<Features.Providers.ProviderResolver>();
         services.AddSingleton<Features.Delivery.DeliveryEngine>();
         services.AddSingleton<Features.Delivery.AttemptRecorder>();
@@ -133,7 +136,6 @@ public static class PortalHost
         services.AddSingleton<Features.Resend.ResendKicker>();
         services.AddSingleton(PortalConfiguration.Bind<Features.SenderAuth.SenderAuthOptions>(configuration, "SenderAuth"));
         services.AddSingleton(Features.SenderAuth.PublicSuffixList.Default);
-        services.AddSingleton<Features.SenderAuth.ISpfDns>(sp => (Infrastructure.Dns.DnsClientResolver)sp.GetRequiredService<Infrastructure.Dns.IDnsResolver>());
         services.AddSingleton<Features.SenderAuth.DkimKeys>();
         services.AddSingleton<Features.SenderAuth.SenderDomainChecker>();
         services.AddSingleton<Features.SenderAuth.SenderGate>();

@@ -57,7 +57,7 @@ public sealed class AffectedReportTests(DemoPortalFactory portal) : IClassFixtur
         var own = (await db.Companies.Where(c => c.AccountManagerId == manager.Id).Select(c => c.Id).ToListAsync()).ToHashSet();
         var user = TestUsers.AccountManager(manager.Id, manager.Email!);
 
-        var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, default);
+        var visible = await Features.Account.CompanyAccess.VisibleCompaniesAsync(user, db, default);
         var report = await portal.Service<AffectedReportService>().BuildAsync(Everything with { Companies = visible }, default);
         var all = await portal.Service<AffectedReportService>().BuildAsync(Everything, default);
 

@@ -252,6 +252,9 @@ public sealed class SenderDomainTests : IClassFixture<SenderDomainTests.Portal>,
     {
         var manager = TestUsers.As(PortalRoles.AccountManager);
         await Assert.ThrowsAsync<UnauthorizedAccessException>(() => Service.AddAsync(manager, 1, "other.example.jp", default));
+        var anyDomain = (await Service.ListAsync(TestUsers.As(PortalRoles.Admin), default)).First();
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => Service.RemoveAsync(manager, anyDomain.Id, default));
+        Assert.Contains((await Service.ListAsync(TestUsers.As(PortalRoles.Admin), default)), d => d.Id == anyDomain.Id);
         Assert.Empty(await Service.ListAsync(manager, default)); // a manager with no companies
 
         await using var db = await _portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
@@ -312,6 +315,12 @@ public sealed class SenderDomainTests : IClassFixture<SenderDomainTests.Portal>,
         var bad = await PortalProcess.RunAsync(PortalProcess.Environment(_portal.DatabasePath), "sender-check", "--domain", "no_dots");
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("not a domain name", bad.Stderr);
+        var badServer = await PortalProcess.RunAsync(PortalProcess.Environment(_portal.DatabasePath), "sender-check", "--domain", domain, "--dns", "dns.example:53");
+        Assert.Equal(2, badServer.ExitCode);
+        Assert.Contains("--dns", badServer.Stderr);
+        var missing = await PortalProcess.RunAsync(PortalProcess.Environment(_portal.DatabasePath), "sender-check", "--dns", Sandbox.DnsEndpoint.ToString());
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("Usage: sender-check --domain", missing.Stderr);
     }
 
     private static async Task<T> WaitForAsync<T>(Func<T?> probe) where T : class

@@ -126,17 +126,6 @@ public static class AffectedCsv
         return "/reports/affected.csv?" + string.Join("&", query);
     }
 
-    /// <summary>Admin and Support see every company; an account manager only their own.</summary>
-    public static async Task<IReadOnlySet<int>?> VisibleCompaniesAsync(ClaimsPrincipal user, PortalDbContext db, CancellationToken cancellationToken)
-    {
-        if (user.IsInRole(Account.PortalRoles.Admin) || user.IsInRole(Account.PortalRoles.Support))
-        {
-            return null;
-        }
-        var id = user.FindFirstValue(ClaimTypes.NameIdentifier);
-        return (await db.Companies.Where(c => c.AccountManagerId == id && id != null).Select(c => c.Id).ToListAsync(cancellationToken)).ToHashSet();
-    }
-
     public static void MapEndpoints(IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/reports/affected.csv", async (HttpContext http, AffectedReportService reports, IDbContextFactory<PortalDbContext> factory,
             Microsoft.Extensions.Localization.IStringLocalizer<Resources.SharedResource> text) =>
@@ -157,7 +146,7 @@ public static class AffectedCsv
             }
             await using (var db = await factory.CreateDbContextAsync(http.RequestAborted))
             {
-                scope = scope with { Companies = await VisibleCompaniesAsync(http.User, db, http.RequestAborted) };
+                scope = scope with { Companies = await Account.CompanyAccess.VisibleCompaniesAsync(http.User, db, http.RequestAborted) };
             }
             AffectedReport report;
             try

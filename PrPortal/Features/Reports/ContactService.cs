@@ -22,7 +22,7 @@ public sealed class ContactService(IDbContextFactory<PortalDbContext> factory, T
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var company = await db.Companies.FirstOrDefaultAsync(c => c.Id == companyId, cancellationToken)
             ?? throw new ArgumentException($"company {companyId} does not exist");
-        var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+        var visible = await Account.CompanyAccess.VisibleCompaniesAsync(user, db, cancellationToken);
         if (visible is not null && !visible.Contains(companyId))
         {
             throw new UnauthorizedAccessException($"{company.Name} is not one of your companies.");

@@ -238,7 +238,7 @@ public sealed class ResendService(
         var actor = user.Identity?.Name ?? "unknown";
         await using (var db = await factory.CreateDbContextAsync(cancellationToken))
         {
-            var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+            var visible = await Account.CompanyAccess.VisibleCompaniesAsync(user, db, cancellationToken);
             if (visible is not null && (request.CompanyId is not { } c || !visible.Contains(c)))
             {
                 throw new UnauthorizedAccessException("An account manager resends for one of their own companies.");
@@ -362,7 +362,7 @@ public sealed class ResendService(
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var batch = await db.ResendBatches.FirstOrDefaultAsync(b => b.Id == batchId, cancellationToken)
             ?? throw new ArgumentException($"resend batch {batchId} does not exist");
-        var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+        var visible = await Account.CompanyAccess.VisibleCompaniesAsync(user, db, cancellationToken);
         if (visible is not null && (batch.CompanyId is not { } c || !visible.Contains(c)))
         {
             throw new UnauthorizedAccessException("Not one of your companies' batches.");
@@ -387,7 +387,7 @@ public sealed class ResendService(
     public async Task<IReadOnlyList<BatchProgress>> BatchesAsync(ClaimsPrincipal user, int take, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var visible = await AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+        var visible = await Account.CompanyAccess.VisibleCompaniesAsync(user, db, cancellationToken);
         var batches = db.ResendBatches.AsNoTracking();
         if (visible is not null)
         {

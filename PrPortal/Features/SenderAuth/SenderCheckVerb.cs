@@ -42,8 +42,7 @@ public static class SenderCheckVerb
         {
             try
             {
-                dns = new DnsClientResolver(services.GetRequiredService<DnsOptions>() with { Servers = [server] }).AsSpfDns();
-                _ = DnsOptions.Parse(server);
+                dns = new DnsClientResolver(services.GetRequiredService<DnsOptions>() with { Servers = [server] });
             }
             catch (FormatException e)
             {

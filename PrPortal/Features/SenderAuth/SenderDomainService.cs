@@ -40,7 +40,7 @@ public sealed class SenderDomainService(
     public async Task<IReadOnlyList<SenderDomainView>> ListAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var visible = await Reports.AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+        var visible = await CompanyAccess.VisibleCompaniesAsync(user, db, cancellationToken);
         var rows = await db.SenderDomains.AsNoTracking()
             .Where(d => visible == null || visible.Contains(d.CompanyId))
             .OrderBy(d => d.Domain)
@@ -104,7 +104,7 @@ public sealed class SenderDomainService(
     public async Task<SenderCheckReport> CheckAsync(ClaimsPrincipal user, int id, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var visible = await Reports.AffectedCsv.VisibleCompaniesAsync(user, db, cancellationToken);
+        var visible = await CompanyAccess.VisibleCompaniesAsync(user, db, cancellationToken);
         var domain = await db.SenderDomains.Where(d => d.Id == id && (visible == null || visible.Contains(d.CompanyId)))
             .Select(d => d.Domain).SingleOrDefaultAsync(cancellationToken)
             ?? throw new UnauthorizedAccessException("This sender domain is not one of your companies'.");

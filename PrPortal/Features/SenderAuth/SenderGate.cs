@@ -25,17 +25,19 @@ public enum GateDecision
 public sealed class SenderGate(IDbContextFactory<PortalDbContext> factory, DkimKeys keys, SenderAuthOptions options, TimeProvider clock,
     ILogger<SenderGate> logger)
 {
-    private sealed record Entry(bool Allowed, DkimSigner? Signer);
+    private sealed record Entry(bool Allowed, DkimSigner? Signer, string? ProtectedKey);
 
     private readonly SemaphoreSlim _loading = new(1, 1);
     private volatile Dictionary<string, Entry>? _domains;
+    private volatile bool _stale;
     private DateTimeOffset _loadedAt;
     private long _signed, _replaced;
 
     public long Signed => Interlocked.Read(ref _signed);
     public long Replaced => Interlocked.Read(ref _replaced);
 
-    public void Invalidate() => _domains = null;
+    /// <summary>Makes the next message read the domains' status again (keys already parsed are kept).</summary>
+    public void Invalidate() => _stale = true;
 
     public async Task<GateDecision> ApplyAsync(MimeMessage message, CancellationToken cancellationToken)
     {
@@ -72,7 +74,7 @@ public sealed class SenderGate(IDbContextFactory<PortalDbContext> factory, DkimK
     private async ValueTask<Dictionary<string, Entry>> DomainsAsync(CancellationToken cancellationToken)
     {
         var current = _domains;
-        if (current is not null && clock.GetUtcNow() - _loadedAt < TimeSpan.FromSeconds(options.GateRefreshSeconds))
+        if (current is not null && !_stale && clock.GetUtcNow() - _loadedAt < TimeSpan.FromSeconds(options.GateRefreshSeconds))
         {
             return current;
         }
@@ -80,19 +82,27 @@ public sealed class SenderGate(IDbContextFactory<PortalDbContext> factory, DkimK
         try
         {
             current = _domains;
-            if (current is not null && clock.GetUtcNow() - _loadedAt < TimeSpan.FromSeconds(options.GateRefreshSeconds))
+            if (current is not null && !_stale && clock.GetUtcNow() - _loadedAt < TimeSpan.FromSeconds(options.GateRefreshSeconds))
             {
                 return current;
             }
+            _stale = false;
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             var rows = await db.SenderDomains.AsNoTracking()
                 .Select(d => new { d.Domain, d.Selector, d.CustomFromAllowed, d.DkimPrivateKeyProtected })
                 .ToListAsync(cancellationToken);
             var loaded = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase);
+            var previous = current ?? [];
             foreach (var row in rows)
             {
                 DkimSigner? signer = null;
-                if (row.CustomFromAllowed)
+                // A key already decrypted and parsed is kept: a reload costs one query, not one RSA parse per domain.
+                if (row.CustomFromAllowed && previous.TryGetValue(row.Domain, out var known) && known.Signer is not null
+                    && known.ProtectedKey == row.DkimPrivateKeyProtected && known.Signer.Selector == row.Selector)
+                {
+                    signer = known.Signer;
+                }
+                else if (row.CustomFromAllowed)
                 {
                     try
                     {
@@ -104,7 +114,7 @@ public sealed class SenderGate(IDbContextFactory<PortalDbContext> factory, DkimK
                         logger.LogError(e, "The DKIM key of {Domain} cannot be read; its custom From is not used", row.Domain);
                     }
                 }
-                loaded[row.Domain] = new Entry(row.CustomFromAllowed && signer is not null, signer);
+                loaded[row.Domain] = new Entry(row.CustomFromAllowed && signer is not null, signer, row.DkimPrivateKeyProtected);
             }
             _domains = loaded;
             _loadedAt = clock.GetUtcNow();

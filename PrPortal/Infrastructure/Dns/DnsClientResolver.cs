@@ -43,8 +43,6 @@ public sealed class DnsClientResolver : IDnsResolver, Features.SenderAuth.ISpfDn
     public Task<DnsAnswer<string>> TxtAsync(string name, CancellationToken cancellationToken) =>
         QueryAsync(name, QueryType.TXT, records => records.OfType<TxtRecord>().Select(r => string.Concat(r.Text)).ToList(), cancellationToken);
 
-    public Features.SenderAuth.ISpfDns AsSpfDns() => this;
-
     public Task<DnsAnswer<IPAddress>> AAsync(string name, CancellationToken cancellationToken) =>
         QueryAsync(name, QueryType.A, records => records.OfType<ARecord>().Select(r => r.Address).ToList(), cancellationToken);
 
