@@ -74,6 +74,14 @@ public sealed class PublicSuffixList
         return labels[^1];
     }
 
+    /// <summary>True when the list has a rule for this suffix (com, co.jp, a wildcard's child), not just the "*" default.</summary>
+    public bool IsListed(string suffix)
+    {
+        suffix = suffix.TrimEnd('.').ToLowerInvariant();
+        var dot = suffix.IndexOf('.');
+        return _rules.Contains(suffix) || (dot > 0 && _wildcards.Contains(suffix[(dot + 1)..]) && !_exceptions.Contains(suffix));
+    }
+
     /// <summary>The public suffix plus one label; the domain itself when it is a public suffix.</summary>
     public string OrganizationalDomain(string domain)
     {

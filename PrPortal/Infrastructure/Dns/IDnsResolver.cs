@@ -27,4 +27,5 @@ public interface IDnsResolver
     Task<DnsAnswer<MxHost>> MxAsync(string domain, CancellationToken cancellationToken);
     Task<DnsAnswer<IPAddress>> AddressesAsync(string host, CancellationToken cancellationToken);
     Task<DnsAnswer<string>> TxtAsync(string name, CancellationToken cancellationToken);
+    Task<DnsAnswer<IPAddress>> AaaaAsync(string name, CancellationToken cancellationToken);
 }

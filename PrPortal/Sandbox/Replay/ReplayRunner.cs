@@ -580,5 +580,6 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
         public Task<Infrastructure.Dns.DnsAnswer<Infrastructure.Dns.MxHost>> MxAsync(string domain, CancellationToken cancellationToken) => throw Unused();
         public Task<Infrastructure.Dns.DnsAnswer<System.Net.IPAddress>> AddressesAsync(string host, CancellationToken cancellationToken) => throw Unused();
         public Task<Infrastructure.Dns.DnsAnswer<string>> TxtAsync(string name, CancellationToken cancellationToken) => throw Unused();
+        public Task<Infrastructure.Dns.DnsAnswer<System.Net.IPAddress>> AaaaAsync(string name, CancellationToken cancellationToken) => throw Unused();
     }
 }

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using PrPortal.Features.SenderAuth;
+using PrPortal.Infrastructure.Dns;
+
+namespace PrPortal.Features.LinkRisk;
+
+/// <summary>
+/// The link check of one release: extract the links, follow each distinct one, check every host on the way
+/// (blocklists, shorteners, look-alikes, IP literals), and compare the end with what the link text shows.
+/// The whole check ends within <see cref="LinkRiskOptions.TotalSeconds"/>; links not done by then say so.
+/// </summary>
+public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolver dns, PublicSuffixList suffixes, TimeProvider clock)
+{
+    private readonly AddressPolicy _policy = new(options);
+    private readonly HostChecks _hosts = new(options.ExtraShorteners);
+
+    private static readonly string[] ExecutableExtensions =
+        [".exe", ".scr", ".msi", ".msix", ".bat", ".cmd", ".com", ".pif", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta", ".jar", ".ps1", ".apk", ".dmg", ".pkg", ".iso", ".lnk", ".reg", ".cpl", ".dll"];
+
+    private static readonly string[] ExecutableTypes =
+        ["application/x-msdownload", "application/x-msdos-program", "application/x-dosexec", "application/vnd.microsoft.portable-executable",
+         "application/x-msi", "application/x-ms-installer", "application/java-archive", "application/vnd.android.package-archive",
+         "application/x-apple-diskimage", "application/x-sh", "application/hta"];
+
+    public LinkRiskOptions Options => options;
+
+    public async Task<LinkCheckReport> CheckAsync(string html, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var started = clock.GetTimestamp();
+        var extracted = LinkExtractor.Extract(html);
+        // One result per link and shown text: the same URL under another text may be a mismatch where this one is not.
+        var distinct = extracted
+            .GroupBy(l => (l.Key, Shown: ShownDomain(l.Text)))
+            .Select(g => (Link: g.First(), Count: g.Count()))
+            .ToList();
+
+        using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        total.CancelAfter(TimeSpan.FromSeconds(options.TotalSeconds));
+        using var follower = new LinkFollower(options, _policy, dns);
+        var blocklists = new UriBlocklistChecker(dns, options.Blocklists());
+        var done = 0;
+        var tasks = distinct.Select((d, i) => i < options.MaxLinks
+            ? CheckOneAsync(d.Link, d.Count, follower, blocklists, total.Token)
+            : Task.FromResult(Result(d.Link, d.Count, [], null,
+                [new LinkReason(ReasonCodes.NotChecked, Risk.Caution, $"more than {options.MaxLinks} distinct links: this one was not followed")])))
+            .Select(async t =>
+            {
+                var result = await t;
+                progress?.Report((Interlocked.Increment(ref done), distinct.Count));
+                return result;
+            })
+            .ToList();
+        var results = await Task.WhenAll(tasks);
+        cancellationToken.ThrowIfCancellationRequested();
+        var timeLimit = total.IsCancellationRequested;
+        var ordered = results.OrderByDescending(r => r.Risk).ToList();
+        return new LinkCheckReport(ordered, clock.GetElapsedTime(started).TotalSeconds, extracted.Count, timeLimit);
+    }
+
+    private async Task<LinkResult> CheckOneAsync(ExtractedLink link, int count, LinkFollower follower, UriBlocklistChecker blocklists, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (link.Uri is not { } uri)
+        {
+            var relative = link.Error?.StartsWith("relative", StringComparison.Ordinal) == true;
+            return Result(link, count, [], null, [new LinkReason(relative ? ReasonCodes.Relative : ReasonCodes.Malformed, Risk.Caution, $"'{Shorten(link.Raw)}': {link.Error}")]);
+        }
+        if (uri.Scheme is "mailto" or "tel" or "sms")
+        {
+            return Result(link, count, [], null, []);
+        }
+        if (uri.Scheme is not ("http" or "https"))
+        {
+            return Result(link, count, [new Hop(uri.AbsoluteUri, null, "not followed")], null, [LinkFollower.Scheme(uri)]);
+        }
+        try
+        {
+            var chain = await follower.FollowAsync(uri, cancellationToken);
+            var reasons = new List<LinkReason>(chain.Reasons);
+            var hosts = chain.Hops.Select(h => Uri.TryCreate(h.Url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? u.IdnHost : null)
+                .OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            await CheckHostsAsync(link, hosts, chain, blocklists, reasons, cancellationToken);
+            var redirects = chain.Hops.Count(h => h.Status is >= 300 and < 400 || h.Note is "meta refresh" or "script location");
+            if (redirects > options.LongChainHops && !reasons.Any(r => r.Code == ReasonCodes.TooManyHops))
+            {
+                reasons.Add(new LinkReason(ReasonCodes.LongChain, Risk.Caution, $"{redirects} redirects before the page"));
+            }
+            if (chain.Final is { } final)
+            {
+                if (Executable(final, chain.ContentType, chain.FileName) is { } exe)
+                {
+                    reasons.Add(new LinkReason(ReasonCodes.Executable, Risk.Danger, exe));
+                }
+                if (ShownDomain(link.Text) is { } shown && final.Scheme is "http" or "https"
+                    && !string.Equals(shown, Registrable(final.IdnHost), StringComparison.OrdinalIgnoreCase)
+                    && !(_hosts.Shortener(shown) is not null && string.Equals(shown, Registrable(uri.IdnHost), StringComparison.OrdinalIgnoreCase)))
+                {
+                    reasons.Add(new LinkReason(ReasonCodes.TextMismatch, Risk.Danger, $"the link text shows {shown}, but the link ends at {Registrable(final.IdnHost)}"));
+                }
+            }
+            return Result(link, count, chain.Hops, chain.Final?.AbsoluteUri, reasons);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Result(link, count, [new Hop(uri.AbsoluteUri, null, "not finished")], null,
+                [new LinkReason(ReasonCodes.TimeLimit, Risk.Caution, $"the release check's limit of {options.TotalSeconds:0.#} s ran out before this link was followed to its end")]);
+        }
+    }
+
+    private async Task CheckHostsAsync(ExtractedLink link, List<string> hosts, LinkChain chain, UriBlocklistChecker blocklists, List<LinkReason> reasons, CancellationToken cancellationToken)
+    {
+        if (HostChecks.WrittenInPunycode(link.Raw))
+        {
+            reasons.Add(new LinkReason(ReasonCodes.Punycode, Risk.Caution, $"written in punycode: it shows as {HostChecks.Unicode(link.Uri!.IdnHost)}"));
+        }
+        foreach (var host in hosts)
+        {
+            var bare = host.Trim('[', ']');
+            if (System.Net.IPAddress.TryParse(bare, out _))
+            {
+                reasons.Add(new LinkReason(ReasonCodes.IpLiteral, Risk.Caution, $"{bare} is an IP address, not a name: filters treat such links as suspect"));
+                continue;
+            }
+            if (_hosts.Shortener(host) is { } shortener)
+            {
+                var end = chain.Final is { } f && !string.Equals(f.IdnHost, host, StringComparison.OrdinalIgnoreCase) ? $"; it leads to {f.IdnHost}" : "";
+                reasons.Add(new LinkReason(ReasonCodes.Shortener, Risk.Caution, $"{shortener} is a URL shortener{end}: link to the page itself"));
+            }
+            if (HostChecks.Lookalike(host) is { } lookalike)
+            {
+                reasons.Add(new LinkReason(ReasonCodes.Lookalike, Risk.Danger, $"{HostChecks.Describe(host)}: {lookalike}"));
+            }
+            foreach (var listing in await blocklists.CheckAsync(host, Registrable(host), cancellationToken))
+            {
+                reasons.Add(listing.IsError
+                    ? new LinkReason(ReasonCodes.BlocklistError, Risk.Caution, $"{listing.Zone} could not say for {listing.Name}: {listing.Meaning} ({listing.Code})")
+                    : new LinkReason(ReasonCodes.Listed, listing.Level, $"{listing.Name} is listed on {listing.Zone}: {listing.Meaning} ({listing.Code})"));
+            }
+        }
+    }
+
+    private string Registrable(string host) => suffixes.OrganizationalDomain(host.Trim('[', ']'));
+
+    private static string? Executable(Uri final, string? contentType, string? fileName)
+    {
+        if (fileName is not null && ExecutableExtensions.Any(e => fileName.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+        {
+            return $"it downloads the program file '{fileName}'";
+        }
+        if (contentType is not null && ExecutableTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase))
+        {
+            return $"it downloads a program ({contentType})";
+        }
+        var path = final.AbsolutePath;
+        var extension = ExecutableExtensions.FirstOrDefault(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+        if (extension is not null && contentType is null or "application/octet-stream" && !(extension == ".com" && path.Length <= 5))
+        {
+            return $"it points at a program file ({extension})";
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"(?:https?://)?(?<host>(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}]{2,63})(?=[/:?#\s]|$)", RegexOptions.IgnoreCase)]
+    private static partial Regex DomainInText();
+
+    /// <summary>The registrable domain a link's text shows, if it shows one ("www.example.co.jp/news" → example.co.jp).</summary>
+    private string? ShownDomain(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var match = DomainInText().Match(text.Trim());
+        if (!match.Success)
+        {
+            return null;
+        }
+        try
+        {
+            var ascii = new System.Globalization.IdnMapping().GetAscii(match.Groups["host"].Value.ToLowerInvariant());
+            var suffix = suffixes.PublicSuffix(ascii);
+            // "README.md" or "v1.2" are not domains: the suffix must be one the list knows.
+            return suffix == ascii || !KnownSuffix(suffix) ? null : suffixes.OrganizationalDomain(ascii);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private bool KnownSuffix(string suffix) => suffixes.IsListed(suffix);
+
+    private static LinkResult Result(ExtractedLink link, int count, IReadOnlyList<Hop> hops, string? final, IReadOnlyList<LinkReason> reasons)
+    {
+        var distinct = reasons.DistinctBy(r => (r.Code, r.Detail)).ToList();
+        var risk = distinct.Count == 0 ? Risk.Ok : distinct.Max(r => r.Level);
+        return new LinkResult(link.Uri?.AbsoluteUri ?? link.Raw, final, hops, risk, distinct, link.Source, link.Text, count);
+    }
+
+    private static string Shorten(string text) => text.Length <= 120 ? text : text[..117] + "…";
+}
