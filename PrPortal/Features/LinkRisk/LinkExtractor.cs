@@ -33,6 +33,9 @@ public static partial class LinkExtractor
     [GeneratedRegex(@"^\s*\d*(?:\.\d+)?\s*[;,]?\s*(?:url\s*=\s*)?(?<url>.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex MetaRefresh();
 
+    [GeneratedRegex(@"^[a-zA-Z][a-zA-Z0-9+.\-]*:")]
+    private static partial Regex SchemePrefix();
+
     public static IReadOnlyList<ExtractedLink> Extract(string html)
     {
         var document = new HtmlParser().ParseDocument(html);
@@ -110,7 +113,8 @@ public static partial class LinkExtractor
         {
             raw = new string(raw.Where(c => !char.IsControl(c)).ToArray()); // browsers drop tabs and newlines inside URLs
         }
-        if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri))
+        // Without a scheme it is relative, whatever the platform makes of "/path" (a file URI on Unix).
+        if (!SchemePrefix().IsMatch(raw) || !Uri.TryCreate(raw, UriKind.Absolute, out var uri))
         {
             return Uri.TryCreate(raw, UriKind.Relative, out _)
                 ? (null, "relative URL: it has no meaning in a mail")

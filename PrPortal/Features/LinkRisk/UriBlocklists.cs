@@ -112,7 +112,8 @@ public sealed class UriBlocklistChecker(IDnsResolver dns, IReadOnlyList<UriBlock
 
     /// <summary>
     /// Listings of a host and its registrable domain. DBL lists host names as well as domains; SURBL and URIBL
-    /// list registrable domains only.
+    /// list mostly registrable domains, but their test points (test.surbl.org, test.uribl.com) and some
+    /// listings are host names, so every list is asked both.
     /// </summary>
     public async Task<IReadOnlyList<UriListing>> CheckAsync(string host, string registrable, CancellationToken cancellationToken)
     {
@@ -120,7 +121,7 @@ public sealed class UriBlocklistChecker(IDnsResolver dns, IReadOnlyList<UriBlock
         foreach (var zone in zones)
         {
             lookups.Add(LookupAsync(zone, registrable, cancellationToken));
-            if (zone.Kind == UriBlocklistKind.Dbl && !string.Equals(host, registrable, StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(host, registrable, StringComparison.OrdinalIgnoreCase))
             {
                 lookups.Add(LookupAsync(zone, host, cancellationToken));
             }
