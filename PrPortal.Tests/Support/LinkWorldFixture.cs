@@ -31,7 +31,7 @@ public sealed class LinkWorldFixture : IAsyncLifetime
         var options = new LinkRiskOptions
         {
             AllowedTestRanges = ["127.0.77.0/24"],
-            AllowedPorts = [Web.HttpPort, Web.HttpsPort, Canary.HttpPort, Canary.HttpsPort],
+            AllowedPorts = [Web.HttpPort, Web.HttpsPort],
             HopSeconds = 2,
             TotalSeconds = 20,
         };
@@ -50,7 +50,8 @@ public sealed class LinkWorldFixture : IAsyncLifetime
         _dnsServer.Start();
         Dns = new DnsClientResolver(new DnsOptions { Servers = [DnsEndpoint.ToString()], TimeoutSeconds = 1, Retries = 0 });
         Web = await LinkWorld.StartAsync(WebAddress);
-        Canary = await LinkWorld.StartAsync(CanaryAddress);
+        // The same ports as the web world: a name that changes its answer lands on the canary with the same URL.
+        Canary = await LinkWorld.StartAsync(CanaryAddress, Web.HttpPort, Web.HttpsPort);
         Canary.Map("*", "/", context => Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, "canary"));
     }
 

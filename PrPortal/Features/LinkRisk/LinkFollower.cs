@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -29,9 +28,9 @@ public sealed partial class LinkFollower : IDisposable
     private readonly IDnsResolver _dns;
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _gate;
-    private readonly ConcurrentDictionary<string, Task<HostAnswer>> _hosts = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, Task<Fetch>> _pages = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Task<LinkChain>> _chains = new(StringComparer.Ordinal);
+    private readonly RunCache<HostAnswer> _hosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly RunCache<Fetch> _pages = new(StringComparer.Ordinal);
+    private readonly RunCache<LinkChain> _chains = new(StringComparer.Ordinal);
     private int _requests;
 
     public LinkFollower(LinkRiskOptions options, AddressPolicy policy, IDnsResolver dns)

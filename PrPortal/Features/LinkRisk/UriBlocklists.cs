@@ -108,7 +108,7 @@ public static class UriBlocklistCodes
 /// <summary>Looks names up in the URI blocklists over DNS, each name and zone once per run.</summary>
 public sealed class UriBlocklistChecker(IDnsResolver dns, IReadOnlyList<UriBlocklistZone> zones)
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<IReadOnlyList<UriListing>>> _cache = new(StringComparer.OrdinalIgnoreCase);
+    private readonly RunCache<IReadOnlyList<UriListing>> _cache = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Listings of a host and its registrable domain. DBL lists host names as well as domains; SURBL and URIBL
