@@ -34,6 +34,7 @@ public static class OpsVerbs
         ["report"] = new(NeedsDatabase: true, Features.Reports.ReportVerb.RunAsync),
         ["resend"] = new(NeedsDatabase: true, Features.Resend.ResendVerb.RunAsync),
         ["sender-check"] = new(NeedsDatabase: true, Features.SenderAuth.SenderCheckVerb.RunAsync),
+        ["link-check"] = new(NeedsDatabase: false, Features.LinkRisk.LinkCheckVerb.RunAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');

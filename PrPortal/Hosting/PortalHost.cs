@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using PrPortal.Components;
 using PrPortal.Data;
+using PrPortal.Features.LinkRisk;
 using PrPortal.Data.Entities;
 using PrPortal.Features.Account;
 using PrPortal.Features.DemoWorld;
@@ -78,16 +79,27 @@ public static class PortalHost
         var delivery = PortalConfiguration.ReadDelivery(configuration);
         var sandbox = PortalConfiguration.ReadSandbox(configuration, demo);
         var snds = PortalConfiguration.ReadSnds(configuration);
-        services.AddSingleton(sandbox);
+        var linkRisk = PortalConfiguration.ReadLinkRisk(configuration);
         if (sandbox.Enabled == true)
         {
             // The sandbox answers every lookup and receives every mail: nothing leaves the machine.
             var world = new Sandbox.SandboxWorld(sandbox);
+            sandbox = world.Options;
             services.AddSingleton(world);
+            // The demo releases link into the sandbox's web; only its one address and ports are opened.
+            linkRisk = linkRisk with
+            {
+                AllowedTestRanges = [.. linkRisk.AllowedTestRanges, world.LinkWorldRange],
+                AllowedPorts = [.. linkRisk.AllowedPorts, .. world.LinkWorldPorts],
+            };
             dns = dns with { Servers = [world.DnsEndpoint.ToString()] };
             delivery = delivery with { Mode = "direct", SmtpPort = sandbox.SmtpPort };
             snds = snds with { BaseUrl = world.SndsBaseUrl, Key = world.SndsKey };
         }
+        services.AddSingleton(sandbox);
+        services.AddSingleton(linkRisk);
+        services.AddSingleton<Features.LinkRisk.LinkRiskChecker>();
+        services.AddSingleton<Features.LinkRisk.LinkCheckService>();
         if (!string.IsNullOrWhiteSpace(delivery.LogFile))
         {
             delivery = delivery with { LogFile = Path.GetFullPath(delivery.LogFile, contentRoot) };
@@ -263,6 +275,7 @@ public static class PortalHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapIngestEndpoints();
+        app.MapLinkCheckEndpoints();
         // Signed-in users only, like every page (the fallback policy): the CSV of the blocklist history.
         Features.Blocklists.BlocklistHistory.MapEndpoints(app);
         Features.Reports.AffectedCsv.MapEndpoints(app);

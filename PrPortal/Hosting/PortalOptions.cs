@@ -299,6 +299,24 @@ public static class PortalConfiguration
         return builder.ToString();
     }
 
+    public static Features.LinkRisk.LinkRiskOptions ReadLinkRisk(IConfiguration configuration)
+    {
+        var options = Bind<Features.LinkRisk.LinkRiskOptions>(configuration, "LinkRisk");
+        try
+        {
+            _ = new Features.LinkRisk.AddressPolicy(options);
+        }
+        catch (FormatException e)
+        {
+            throw new StartupException($"Configuration key 'LinkRisk:AllowedTestRanges': {e.Message}");
+        }
+        if (options.TotalSeconds <= 0 || options.HopSeconds <= 0 || options.MaxHops < 1 || options.MaxConcurrency < 1)
+        {
+            throw new StartupException("Configuration section 'LinkRisk': TotalSeconds and HopSeconds must be above 0, MaxHops and MaxConcurrency at least 1.");
+        }
+        return options;
+    }
+
     public static T Bind<T>(IConfiguration configuration, string section) where T : new()
     {
         try

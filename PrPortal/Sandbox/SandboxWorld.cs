@@ -19,10 +19,10 @@ public sealed class SandboxWorld : IAsyncDisposable
     private readonly Dictionary<string, ProviderSimulator> _simulators = [];
     private SandboxDnsServer? _dns;
     private Http.LoopbackHttpServer? _snds;
+    private Http.LinkWorld? _links;
 
     public SandboxWorld(SandboxOptions options)
     {
-        Options = options;
         var dnsPort = options.DnsPort == 0 ? FreePort() : options.DnsPort;
         DnsEndpoint = new IPEndPoint(IPAddress.Loopback, dnsPort);
         var network = IPAddress.Parse(options.SimulatorNetwork).GetAddressBytes();
@@ -33,7 +33,18 @@ public sealed class SandboxWorld : IAsyncDisposable
         }
         RegisterDomains();
         SndsPort = options.SndsPort == 0 ? FreeTcpPort() : options.SndsPort;
+        var links = IPAddress.Parse(options.LinkWorldAddress);
+        Options = options with
+        {
+            LinkWorldPort = options.LinkWorldPort == 0 ? FreeTcpPort(links) : options.LinkWorldPort,
+            LinkWorldTlsPort = options.LinkWorldTlsPort == 0 ? FreeTcpPort(links) : options.LinkWorldTlsPort,
+        };
     }
+
+    /// <summary>The link web's address as a range for LinkRisk:AllowedTestRanges, and its ports.</summary>
+    public string LinkWorldRange => Options.LinkWorldAddress + "/32";
+    public int[] LinkWorldPorts => [Options.LinkWorldPort, Options.LinkWorldTlsPort];
+    public Http.LinkWorld? Links => _links;
 
     /// <summary>The sandbox SNDS answers only this key, made anew each start, as the real one answers only yours.</summary>
     public string SndsKey { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
@@ -72,6 +83,8 @@ public sealed class SandboxWorld : IAsyncDisposable
         {
             simulator.Start();
         }
+        _links = Http.LinkWorld.StartAsync(IPAddress.Parse(Options.LinkWorldAddress), Options.LinkWorldPort, Options.LinkWorldTlsPort).GetAwaiter().GetResult();
+        Http.DemoLinkSites.Register(_links, Zones, DemoWorldCatalog.CompanyCount);
         IsRunning = true;
     }
 
@@ -93,6 +106,10 @@ public sealed class SandboxWorld : IAsyncDisposable
         var google = _simulators[MailboxProviderCatalog.Google].Endpoint.Address;
         Zones.SetMx("gmail.com", ("gmail-smtp-in.l.google.com", 5), ("alt1.gmail-smtp-in.l.google.com", 10));
         Zones.SetA("alt1.gmail-smtp-in.l.google.com", google);
+        // The URI blocklists the link check asks, each with its published test point listed.
+        Zones.AddDomainBlocklist("dbl.spamhaus.org", "dbltest.com", IPAddress.Parse("127.0.1.2"));
+        Zones.AddDomainBlocklist("multi.surbl.org", "test.surbl.org", IPAddress.Parse("127.0.0.254"));
+        Zones.AddDomainBlocklist("multi.uribl.com", "test.uribl.com", IPAddress.Parse("127.0.0.14"));
     }
 
     private static int FreePort()
@@ -102,9 +119,9 @@ public sealed class SandboxWorld : IAsyncDisposable
         return ((IPEndPoint)udp.LocalEndPoint!).Port;
     }
 
-    private static int FreeTcpPort()
+    private static int FreeTcpPort(IPAddress? address = null)
     {
-        using var tcp = new TcpListener(IPAddress.Loopback, 0);
+        using var tcp = new TcpListener(address ?? IPAddress.Loopback, 0);
         tcp.Start();
         return ((IPEndPoint)tcp.LocalEndpoint).Port;
     }
@@ -114,6 +131,10 @@ public sealed class SandboxWorld : IAsyncDisposable
         var dns = Interlocked.Exchange(ref _dns, null);
         dns?.Dispose();
         Interlocked.Exchange(ref _snds, null)?.Dispose();
+        if (Interlocked.Exchange(ref _links, null) is { } links)
+        {
+            await links.DisposeAsync();
+        }
         foreach (var simulator in _simulators.Values)
         {
             await simulator.DisposeAsync();

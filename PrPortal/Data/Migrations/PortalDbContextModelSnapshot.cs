@@ -1039,6 +1039,9 @@ namespace PrPortal.Data.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Html")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("PublishedAtUtc")
                         .HasColumnType("TEXT");
 

@@ -72,6 +72,9 @@ internal static class DemoWorldCatalog
     /// Companies with a registered domain send with their own From, and so does every fifth other company,
     /// unregistered, as before the incident.
     /// </summary>
+    /// <summary>Companies in the demo world at scale 1.</summary>
+    public const int CompanyCount = 200;
+
     public static bool SendsOwnFrom(int index) => index < SenderDomains.Count || index % 5 == 4;
 
     /// <summary>The domain of a demo company's own From (its contact address's domain).</summary>

@@ -30,10 +30,11 @@ public sealed partial class DemoWorldSeeder(
     TimeProvider clock,
     Bounces.ReplyClassifier classifier,
     SenderAuth.DkimKeys dkimKeys,
+    Sandbox.SandboxOptions sandbox,
     ILogger<DemoWorldSeeder> logger)
 {
     public const string DemoUserDomain = "demo.prportal.local";
-    private const int FullCompanies = 200, FullReleases = 2_000, FullRecipients = 20_000, Days = 60;
+    private const int FullCompanies = DemoWorldCatalog.CompanyCount, FullReleases = 2_000, FullRecipients = 20_000, Days = 60;
 
     public async Task<bool> IsEmptyAsync(CancellationToken cancellationToken)
     {
@@ -251,12 +252,13 @@ public sealed partial class DemoWorldSeeder(
         SqliteConnection connection, List<Company> companies, DateTime start, DateTime now, Random random, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO Releases (Id, CompanyId, Title, PublishedAtUtc, FromAddress) VALUES ($id, $company, $title, $published, $from)";
+        command.CommandText = "INSERT INTO Releases (Id, CompanyId, Title, PublishedAtUtc, FromAddress, Html) VALUES ($id, $company, $title, $published, $from, $html)";
         var pId = command.Parameters.Add("$id", SqliteType.Integer);
         var pCompany = command.Parameters.Add("$company", SqliteType.Integer);
         var pTitle = command.Parameters.Add("$title", SqliteType.Text);
         var pPublished = command.Parameters.Add("$published", SqliteType.Text);
         var pFrom = command.Parameters.Add("$from", SqliteType.Text);
+        var pHtml = command.Parameters.Add("$html", SqliteType.Text);
         command.Prepare();
 
         var span = (now - start).TotalMinutes;
@@ -273,7 +275,9 @@ public sealed partial class DemoWorldSeeder(
 
             pId.Value = id;
             pCompany.Value = company.Id;
-            pTitle.Value = $"{company.Name}、{DemoWorldCatalog.Products[random.Next(DemoWorldCatalog.Products.Length)]}のお知らせ";
+            var title = $"{company.Name}、{DemoWorldCatalog.Products[random.Next(DemoWorldCatalog.Products.Length)]}のお知らせ";
+            pTitle.Value = title;
+            pHtml.Value = Sandbox.Http.DemoLinkSites.ReleaseHtml(id, index, title, sandbox.LinkWorldPort);
             pPublished.Value = published;
             pFrom.Value = ownFrom ? company.ContactEmail! : "release@mail.prportal.example";
             await command.ExecuteNonQueryAsync(cancellationToken);

@@ -25,14 +25,21 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
 
     public LinkRiskOptions Options => options;
 
-    public async Task<LinkCheckReport> CheckAsync(string html, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    public async Task<LinkCheckReport> CheckAsync(string html, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken) =>
+        (await CheckManyAsync([html], progress, cancellationToken))[0];
+
+    /// <summary>
+    /// Several documents (the releases of a resend) in one run: a link they share is followed once, and
+    /// the one time limit covers them all. One report per document, in order.
+    /// </summary>
+    public async Task<IReadOnlyList<LinkCheckReport>> CheckManyAsync(IReadOnlyList<string> documents, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
-        var extracted = LinkExtractor.Extract(html);
+        var extracted = documents.Select(LinkExtractor.Extract).ToList();
         // One result per link and shown text: the same URL under another text may be a mismatch where this one is not.
-        var distinct = extracted
+        var distinct = extracted.SelectMany(links => links)
             .GroupBy(l => (l.Key, Shown: ShownDomain(l.Text)))
-            .Select(g => (Link: g.First(), Count: g.Count()))
+            .Select(g => g.First())
             .ToList();
 
         using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -40,9 +47,9 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
         using var follower = new LinkFollower(options, _policy, dns);
         var blocklists = new UriBlocklistChecker(dns, options.Blocklists());
         var done = 0;
-        var tasks = distinct.Select((d, i) => i < options.MaxLinks
-            ? CheckOneAsync(d.Link, d.Count, follower, blocklists, total.Token)
-            : Task.FromResult(Result(d.Link, d.Count, [], null,
+        var tasks = distinct.Select((link, i) => i < options.MaxLinks
+            ? CheckOneAsync(link, follower, blocklists, total.Token)
+            : Task.FromResult(Result(link, [], null,
                 [new LinkReason(ReasonCodes.NotChecked, Risk.Caution, $"more than {options.MaxLinks} distinct links: this one was not followed")])))
             .Select(async t =>
             {
@@ -53,26 +60,32 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
             .ToList();
         var results = await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
-        var timeLimit = total.IsCancellationRequested;
-        var ordered = results.OrderByDescending(r => r.Risk).ToList();
-        return new LinkCheckReport(ordered, clock.GetElapsedTime(started).TotalSeconds, extracted.Count, timeLimit);
+        var byLink = distinct.Zip(results).ToDictionary(p => (p.First.Key, ShownDomain(p.First.Text)), p => p.Second);
+        var seconds = clock.GetElapsedTime(started).TotalSeconds;
+        return extracted.Select(links => new LinkCheckReport(
+                links.GroupBy(l => (l.Key, ShownDomain(l.Text)))
+                    .Select(g => byLink[g.Key] with { Count = g.Count() })
+                    .OrderByDescending(r => r.Risk)
+                    .ToList(),
+                seconds, links.Count, total.IsCancellationRequested))
+            .ToList();
     }
 
-    private async Task<LinkResult> CheckOneAsync(ExtractedLink link, int count, LinkFollower follower, UriBlocklistChecker blocklists, CancellationToken cancellationToken)
+    private async Task<LinkResult> CheckOneAsync(ExtractedLink link, LinkFollower follower, UriBlocklistChecker blocklists, CancellationToken cancellationToken)
     {
         await Task.Yield();
         if (link.Uri is not { } uri)
         {
             var relative = link.Error?.StartsWith("relative", StringComparison.Ordinal) == true;
-            return Result(link, count, [], null, [new LinkReason(relative ? ReasonCodes.Relative : ReasonCodes.Malformed, Risk.Caution, $"'{Shorten(link.Raw)}': {link.Error}")]);
+            return Result(link, [], null, [new LinkReason(relative ? ReasonCodes.Relative : ReasonCodes.Malformed, Risk.Caution, $"'{Shorten(link.Raw)}': {link.Error}")]);
         }
         if (uri.Scheme is "mailto" or "tel" or "sms")
         {
-            return Result(link, count, [], null, []);
+            return Result(link, [], null, []);
         }
         if (uri.Scheme is not ("http" or "https"))
         {
-            return Result(link, count, [new Hop(uri.AbsoluteUri, null, "not followed")], null, [LinkFollower.Scheme(uri)]);
+            return Result(link, [new Hop(uri.AbsoluteUri, null, "not followed")], null, [LinkFollower.Scheme(uri)]);
         }
         try
         {
@@ -99,11 +112,11 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
                     reasons.Add(new LinkReason(ReasonCodes.TextMismatch, Risk.Danger, $"the link text shows {shown}, but the link ends at {Registrable(final.IdnHost)}"));
                 }
             }
-            return Result(link, count, chain.Hops, chain.Final?.AbsoluteUri, reasons);
+            return Result(link, chain.Hops, chain.Final?.AbsoluteUri, reasons);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Result(link, count, [new Hop(uri.AbsoluteUri, null, "not finished")], null,
+            return Result(link, [new Hop(uri.AbsoluteUri, null, "not finished")], null,
                 [new LinkReason(ReasonCodes.TimeLimit, Risk.Caution, $"the release check's limit of {options.TotalSeconds:0.#} s ran out before this link was followed to its end")]);
         }
     }
@@ -191,11 +204,11 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
 
     private bool KnownSuffix(string suffix) => suffixes.IsListed(suffix);
 
-    private static LinkResult Result(ExtractedLink link, int count, IReadOnlyList<Hop> hops, string? final, IReadOnlyList<LinkReason> reasons)
+    private static LinkResult Result(ExtractedLink link, IReadOnlyList<Hop> hops, string? final, IReadOnlyList<LinkReason> reasons)
     {
         var distinct = reasons.DistinctBy(r => (r.Code, r.Detail)).ToList();
         var risk = distinct.Count == 0 ? Risk.Ok : distinct.Max(r => r.Level);
-        return new LinkResult(link.Uri?.AbsoluteUri ?? link.Raw, final, hops, risk, distinct, link.Source, link.Text, count);
+        return new LinkResult(link.Uri?.AbsoluteUri ?? link.Raw, final, hops, risk, distinct, link.Source, link.Text, 1);
     }
 
     private static string Shorten(string text) => text.Length <= 120 ? text : text[..117] + "…";

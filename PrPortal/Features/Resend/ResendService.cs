@@ -49,7 +49,8 @@ public sealed record ResendPlan(
     int ExcludedElsewhere,
     int ExcludedNoConsent,
     int ExcludedDeclined,
-    IReadOnlyList<(long DeliveryId, RecipientCategory Category, string ProviderId)> Items)
+    IReadOnlyList<(long DeliveryId, RecipientCategory Category, string ProviderId)> Items,
+    IReadOnlyList<int> ReleaseIds)
 {
     public int Total => ToSend.Values.Sum();
 }
@@ -188,6 +189,7 @@ public sealed class ResendService(
 
         int own = 0, delivered = 0, unsub = 0, elsewhere = 0, noConsent = 0, declined = 0;
         var items = new List<(long, RecipientCategory, string)>();
+        var releases = new HashSet<int>();
         foreach (var row in rows)
         {
             if (row.Delivered)
@@ -221,11 +223,12 @@ public sealed class ResendService(
             else
             {
                 items.Add((row.DeliveryId, row.Category, row.ProviderId));
+                releases.Add(row.ReleaseId);
             }
         }
         return new ResendPlan(request.Key,
             RecipientCategories.All.ToDictionary(c => c, c => items.Count(i => i.Item2 == c)),
-            own, delivered, unsub, elsewhere, noConsent, declined, items);
+            own, delivered, unsub, elsewhere, noConsent, declined, items, releases.Order().ToList());
     }
 
     /// <summary>

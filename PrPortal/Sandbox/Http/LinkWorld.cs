@@ -32,6 +32,8 @@ public sealed class LinkWorld : IAsyncDisposable
     /// <summary>Every request that reached this world.</summary>
     public int Requests => _requests;
     public IReadOnlyCollection<string> Log => _log;
+    /// <summary>Answers what no page matches; null gives 404.</summary>
+    public Func<HttpContext, Task>? Fallback { get; set; }
 
     public static async Task<LinkWorld> StartAsync(IPAddress address, int httpPort = 0, int httpsPort = 0, CancellationToken cancellationToken = default)
     {
@@ -143,6 +145,11 @@ public sealed class LinkWorld : IAsyncDisposable
             {
                 // The reader went away (a read limit or a timeout on its side).
             }
+            return;
+        }
+        if (Fallback is { } fallback)
+        {
+            await fallback(context);
             return;
         }
         context.Response.StatusCode = 404;
