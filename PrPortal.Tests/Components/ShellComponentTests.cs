@@ -61,17 +61,6 @@ public sealed class ShellComponentTests : BunitContext
     }
 
     [Fact]
-    public void An_area_not_built_yet_says_so_under_its_own_title()
-    {
-        Services.GetRequiredService<NavigationManager>().NavigateTo("/sender-domains");
-
-        var page = Render<NotAvailablePage>();
-
-        Assert.Equal("送信ドメイン認証", page.Find("#page-title").TextContent);
-        Assert.Contains("この機能はまだ利用できません。", page.Find("#not-available").TextContent);
-    }
-
-    [Fact]
     public void Stat_card_marks_an_alarm()
     {
         var quiet = Render<StatCard>(p => p.Add(c => c.Label, "配信").Add(c => c.Value, "1,234"));

@@ -81,7 +81,7 @@ public sealed class SignInTests(PortalFactory factory) : IClassFixture<PortalFac
         var page = await client.GetStringAsync("/link-check");
         Assert.Contains("<html lang=\"ja\">", page);
         Assert.Contains("リンクチェック", page);
-        Assert.Contains("この機能はまだ利用できません。", page);
+        Assert.Contains("リリースHTML", page);
         Assert.Contains("ユーザー管理", page); // admins see user management in the menu
     }
 
@@ -181,7 +181,7 @@ public sealed class SignInTests(PortalFactory factory) : IClassFixture<PortalFac
         var page = await second.GetStringAsync("/link-check");
 
         Assert.Contains("<html lang=\"en\">", page);
-        Assert.Contains("This area is not available yet.", page);
+        Assert.Contains("Release HTML", page);
     }
 
     [Fact]
