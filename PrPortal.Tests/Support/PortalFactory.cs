@@ -52,6 +52,8 @@ public class PortalFactory : WebApplicationFactory<Program>
         // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.
         builder.UseSetting("Sandbox:DnsPort", "0");
         builder.UseSetting("Sandbox:SndsPort", "0");
+        builder.UseSetting("Sandbox:LinkWorldPort", "0");
+        builder.UseSetting("Sandbox:LinkWorldTlsPort", "0");
         builder.UseSetting("Sandbox:SimulatorNetwork", $"127.{20 + Environment.ProcessId % 60}.{Interlocked.Increment(ref _networks) % 250 + 1}.0");
         foreach (var (key, value) in _settings)
         {

@@ -20,7 +20,7 @@ public sealed class SandboxFixture : IAsyncLifetime
     {
         var n = Interlocked.Increment(ref _networks);
         var network = $"127.{100 + Environment.ProcessId % 100}.{(n * 7) % 250 + 1}.0";
-        World = new SandboxWorld(new SandboxOptions { DnsPort = 0, SndsPort = 0, SimulatorNetwork = network, SmtpPort = 2525 });
+        World = new SandboxWorld(new SandboxOptions { DnsPort = 0, SndsPort = 0, LinkWorldPort = 0, LinkWorldTlsPort = 0, SimulatorNetwork = network, SmtpPort = 2525 });
         Dns = new DnsClientResolver(new DnsOptions { Servers = [World.DnsEndpoint.ToString()], TimeoutSeconds = 1, Retries = 0 });
         Providers = new ProviderResolver(Dns, TimeProvider.System);
         Engine = NewEngine();

@@ -67,7 +67,7 @@ public sealed class DnsblCheckerTests(RbldnsdFixture rbldnsd) : IClassFixture<Rb
     [Fact]
     public async Task Timeouts_and_servfail_are_unknown()
     {
-        await using var world = new SandboxWorld(new SandboxOptions { DnsPort = 0, SndsPort = 0, SimulatorNetwork = "127.93.1.0", SmtpPort = 2525 });
+        await using var world = new SandboxWorld(new SandboxOptions { DnsPort = 0, SndsPort = 0, LinkWorldPort = 0, LinkWorldTlsPort = 0, SimulatorNetwork = "127.93.1.0", SmtpPort = 2525 });
         world.Start();
         world.Zones.AddIpBlocklist("slow.test");
         world.Zones.AddIpBlocklist("fail.test");
