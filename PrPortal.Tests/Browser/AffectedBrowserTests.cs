@@ -53,7 +53,14 @@ public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#resend-no-consent")).ToHaveCountAsync(0);
         await page.Locator(".mud-dialog .resend-consent input").First.FillAsync("11/28 電話 田中様");
         var total = int.Parse((await page.Locator("#resend-total").InnerTextAsync()).Replace(",", ""));
+        // The releases' links are checked before the batch may go; dangerous ones need an explicit yes.
+        await Assertions.Expect(page.Locator("#resend-links-verdict")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await BrowserPortal.ScreenshotAsync(page, "28-resend-confirm-ja");
+        if (await page.Locator(".resend-send-anyway").CountAsync() > 0)
+        {
+            await Assertions.Expect(page.Locator("#resend-confirm")).ToBeDisabledAsync();
+            await page.Locator(".resend-send-anyway input").ClickAsync();
+        }
         await page.ClickAsync("#resend-confirm");
 
         // The batch page: live progress until every mail is sent.
