@@ -32,6 +32,7 @@ public sealed class LinkCheckBrowserTests(BrowserPortal browser) : IClassFixture
         await Assertions.Expect(page.Locator(".chain-table tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator(".chain-table tr").Nth(0)).ToContainTextAsync("301");
         await Assertions.Expect(page.Locator(".chain-table tr").Nth(2)).ToContainTextAsync("campaign.html");
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await BrowserPortal.ScreenshotAsync(page, "34-link-check-ja");
 
         // A file from disk: its name shows, its one link is fine.

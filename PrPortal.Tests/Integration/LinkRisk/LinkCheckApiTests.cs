@@ -55,6 +55,7 @@ public sealed class LinkCheckApiTests(DemoPortalFactory factory) : IClassFixture
         Assert.Equal("danger", Risk(lookalike));
         Assert.Contains(Reasons(lookalike), r => r.StartsWith("lookalike:", StringComparison.Ordinal));
         Assert.Contains(Reasons(lookalike), r => r.StartsWith("text_mismatch:", StringComparison.Ordinal));
+        Assert.DoesNotContain(Reasons(lookalike), r => r.StartsWith("http_error:", StringComparison.Ordinal));
         Assert.Contains(Reasons(Link("192.168.10.5")), r => r.StartsWith("refused_address:", StringComparison.Ordinal));
         Assert.Contains(Reasons(Link("/old/index.html")), r => r == "http_error: the page answers 404");
         Assert.Equal("ok", Risk(Link("/news/product.html")));

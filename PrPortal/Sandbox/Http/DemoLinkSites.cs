@@ -76,7 +76,7 @@ public static class DemoLinkSites
             <p>キャンペーン: <a href="{Url(Shortener, "/prp-demo")}">{Url(Shortener, "/prp-demo")}</a></p>
             <p>特典: <a href="{Url(Listed, "/offer")}">特典ページ</a></p>
             <p>ビューア: <a href="{Url(Downloads, "/viewer/setup.exe")}">ダウンロード</a></p>
-            <p>会員ログイン: <a href="{Url("xn--80ak6aa92e.com", "/login")}">https://www.{site}/login</a></p>
+            <p>会員ログイン: <a href="{Url("xn--80ak6aa92e.com", "/login")}">https://{site}/login</a></p>
             <p>旧ページ: <a href="{Url(site, "/old/index.html")}">こちら</a></p>
             <p>社内資料: <a href="http://192.168.10.5/share/">資料</a></p>
             <img src="{Url(site, "/news/logo.png")}" alt="logo">

@@ -15,6 +15,7 @@ namespace PrPortal.Sandbox.Http;
 /// </summary>
 public sealed class LinkWorld : IAsyncDisposable
 {
+    private static readonly System.Globalization.IdnMapping Idn = new();
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<(string Host, string Path), Func<HttpContext, Task>> _pages = new();
     private readonly ConcurrentQueue<string> _log = new();
@@ -133,7 +134,8 @@ public sealed class LinkWorld : IAsyncDisposable
     private async Task AnswerAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
-        var host = context.Request.Host.Host.ToLowerInvariant();
+        // Kestrel gives the host decoded to Unicode; pages are registered as links name them, in punycode.
+        var host = Idn.GetAscii(context.Request.Host.Host).ToLowerInvariant();
         _log.Enqueue($"{context.Request.Method} {host}{context.Request.Path}");
         if (_pages.TryGetValue((host, context.Request.Path.Value ?? "/"), out var answer) || _pages.TryGetValue(("*", context.Request.Path.Value ?? "/"), out answer))
         {
