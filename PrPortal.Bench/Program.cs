@@ -9,11 +9,12 @@ return args.FirstOrDefault() switch
     "replay" => await ReplayBenchmark.RunAsync(args[1..]),
     "report" => await ReportBenchmark.RunAsync(args[1..]),
     "sender-auth" => await SenderAuthBenchmark.RunAsync(args[1..]),
+    "link-check" => await LinkRiskBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run --project PrPortal.Bench -c Release -- delivery [--messages N] [--runs N] | ingest [LINES] | dnsbl [RUNS] | replay [RUNS] | report [DELIVERIES] [RUNS] | sender-auth [MESSAGES] [RUNS]");
+    Console.Error.WriteLine("usage: dotnet run --project PrPortal.Bench -c Release -- delivery [--messages N] [--runs N] | ingest [LINES] | dnsbl [RUNS] | replay [RUNS] | report [DELIVERIES] [RUNS] | sender-auth [MESSAGES] [RUNS] | link-check [LINKS] [RUNS]");
     return 2;
 }
