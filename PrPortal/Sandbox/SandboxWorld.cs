@@ -23,7 +23,7 @@ public sealed class SandboxWorld : IAsyncDisposable
 
     public SandboxWorld(SandboxOptions options)
     {
-        var dnsPort = options.DnsPort == 0 ? FreePort() : options.DnsPort;
+        var dnsPort = options.DnsPort == 0 ? LoopbackPort.Pick() : options.DnsPort;
         DnsEndpoint = new IPEndPoint(IPAddress.Loopback, dnsPort);
         var network = IPAddress.Parse(options.SimulatorNetwork).GetAddressBytes();
         foreach (var provider in MailboxProviderCatalog.All.Where(p => p.Id != MailboxProviderCatalog.Unknown))
@@ -32,12 +32,12 @@ public sealed class SandboxWorld : IAsyncDisposable
             _simulators[provider.Id] = new ProviderSimulator(ProviderProfile.For(provider.Id), new IPEndPoint(address, options.SmtpPort), ProductionAddress);
         }
         RegisterDomains();
-        SndsPort = options.SndsPort == 0 ? FreeTcpPort() : options.SndsPort;
+        SndsPort = options.SndsPort == 0 ? LoopbackPort.Pick() : options.SndsPort;
         var links = IPAddress.Parse(options.LinkWorldAddress);
         Options = options with
         {
-            LinkWorldPort = options.LinkWorldPort == 0 ? FreeTcpPort(links) : options.LinkWorldPort,
-            LinkWorldTlsPort = options.LinkWorldTlsPort == 0 ? FreeTcpPort(links) : options.LinkWorldTlsPort,
+            LinkWorldPort = options.LinkWorldPort == 0 ? LoopbackPort.Pick(links) : options.LinkWorldPort,
+            LinkWorldTlsPort = options.LinkWorldTlsPort == 0 ? LoopbackPort.Pick(links) : options.LinkWorldTlsPort,
         };
     }
 
@@ -110,20 +110,6 @@ public sealed class SandboxWorld : IAsyncDisposable
         Zones.AddDomainBlocklist("dbl.spamhaus.org", "dbltest.com", IPAddress.Parse("127.0.1.2"));
         Zones.AddDomainBlocklist("multi.surbl.org", "test.surbl.org", IPAddress.Parse("127.0.0.254"));
         Zones.AddDomainBlocklist("multi.uribl.com", "test.uribl.com", IPAddress.Parse("127.0.0.14"));
-    }
-
-    private static int FreePort()
-    {
-        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)udp.LocalEndPoint!).Port;
-    }
-
-    private static int FreeTcpPort(IPAddress? address = null)
-    {
-        using var tcp = new TcpListener(address ?? IPAddress.Loopback, 0);
-        tcp.Start();
-        return ((IPEndPoint)tcp.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
