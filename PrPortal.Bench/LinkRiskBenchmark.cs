@@ -20,9 +20,7 @@ public static class LinkRiskBenchmark
         var links = args.Length > 0 ? int.Parse(args[0]) : 2_000;
         var runs = args.Length > 1 ? int.Parse(args[1]) : 3;
         var zones = new SandboxZones();
-        zones.AddDomainBlocklist("dbl.spamhaus.org", "dbltest.com", IPAddress.Parse("127.0.1.2"));
-        zones.AddDomainBlocklist("multi.surbl.org", "test.surbl.org", IPAddress.Parse("127.0.0.254"));
-        zones.AddDomainBlocklist("multi.uribl.com", "test.uribl.com", IPAddress.Parse("127.0.0.14"));
+        zones.AddUriBlocklists();
         var address = IPAddress.Parse("127.0.79.1");
         zones.SetA("www.example-corp.co.jp", address);
         var dnsEndpoint = new IPEndPoint(IPAddress.Loopback, 10_153);

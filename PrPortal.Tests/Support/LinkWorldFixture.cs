@@ -43,9 +43,7 @@ public sealed class LinkWorldFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Zones.AddDomainBlocklist("dbl.spamhaus.org", "dbltest.com", IPAddress.Parse("127.0.1.2"));
-        Zones.AddDomainBlocklist("multi.surbl.org", "test.surbl.org", IPAddress.Parse("127.0.0.254"));
-        Zones.AddDomainBlocklist("multi.uribl.com", "test.uribl.com", IPAddress.Parse("127.0.0.14"));
+        Zones.AddUriBlocklists();
         _dnsServer = new SandboxDnsServer(Zones, DnsEndpoint) { TimeoutFaultDelay = TimeSpan.FromSeconds(5) };
         _dnsServer.Start();
         Dns = new DnsClientResolver(new DnsOptions { Servers = [DnsEndpoint.ToString()], TimeoutSeconds = 1, Retries = 0 });

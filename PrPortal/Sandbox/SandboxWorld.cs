@@ -107,9 +107,7 @@ public sealed class SandboxWorld : IAsyncDisposable
         Zones.SetMx("gmail.com", ("gmail-smtp-in.l.google.com", 5), ("alt1.gmail-smtp-in.l.google.com", 10));
         Zones.SetA("alt1.gmail-smtp-in.l.google.com", google);
         // The URI blocklists the link check asks, each with its published test point listed.
-        Zones.AddDomainBlocklist("dbl.spamhaus.org", "dbltest.com", IPAddress.Parse("127.0.1.2"));
-        Zones.AddDomainBlocklist("multi.surbl.org", "test.surbl.org", IPAddress.Parse("127.0.0.254"));
-        Zones.AddDomainBlocklist("multi.uribl.com", "test.uribl.com", IPAddress.Parse("127.0.0.14"));
+        Zones.AddUriBlocklists();
     }
 
     public async ValueTask DisposeAsync()

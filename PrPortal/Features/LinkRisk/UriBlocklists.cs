@@ -60,45 +60,26 @@ public static class UriBlocklistCodes
         return new UriListing(zone.Zone, name, code, Risk.Danger, meaning, false);
     }
 
-    private static UriListing Surbl(UriBlocklistZone zone, string name, IPAddress code, byte[] b)
-    {
-        var bits = b[3];
-        var lists = new List<string>();
-        var level = Risk.Caution;
-        foreach (var (bit, list, risk) in new[] { (4, "DM disposable", Risk.Caution), (8, "PH phishing", Risk.Danger), (16, "MW malware", Risk.Danger),
-                     (32, "CT click tracker", Risk.Caution), (64, "ABUSE spam", Risk.Danger), (128, "CR cracked site", Risk.Danger) })
-        {
-            if ((bits & bit) != 0)
-            {
-                lists.Add(list);
-                level = (Risk)Math.Max((int)level, (int)risk);
-            }
-        }
-        return lists.Count == 0
-            ? Error(zone, name, code, "no list bit set")
-            : new UriListing(zone.Zone, name, code, level, string.Join(", ", lists), false);
-    }
+    private static readonly (int Bit, string List, Risk Level)[] SurblBits =
+        [(4, "DM disposable", Risk.Caution), (8, "PH phishing", Risk.Danger), (16, "MW malware", Risk.Danger),
+         (32, "CT click tracker", Risk.Caution), (64, "ABUSE spam", Risk.Danger), (128, "CR cracked site", Risk.Danger)];
 
-    private static UriListing Uribl(UriBlocklistZone zone, string name, IPAddress code, byte[] b)
+    private static readonly (int Bit, string List, Risk Level)[] UriblBits =
+        [(2, "black", Risk.Danger), (4, "grey", Risk.Caution), (8, "red", Risk.Caution)];
+
+    private static UriListing Surbl(UriBlocklistZone zone, string name, IPAddress code, byte[] b) => Bitmask(zone, name, code, b[3], SurblBits);
+
+    private static UriListing Uribl(UriBlocklistZone zone, string name, IPAddress code, byte[] b) =>
+        (b[3] & 1) != 0
+            ? Error(zone, name, code, "query refused (127.0.0.1): this resolver may not query the list")
+            : Bitmask(zone, name, code, b[3], UriblBits);
+
+    private static UriListing Bitmask(UriBlocklistZone zone, string name, IPAddress code, int bits, (int Bit, string List, Risk Level)[] table)
     {
-        var bits = b[3];
-        if ((bits & 1) != 0)
-        {
-            return Error(zone, name, code, "query refused (127.0.0.1): this resolver may not query the list");
-        }
-        var lists = new List<string>();
-        var level = Risk.Caution;
-        foreach (var (bit, list, risk) in new[] { (2, "black", Risk.Danger), (4, "grey", Risk.Caution), (8, "red", Risk.Caution) })
-        {
-            if ((bits & bit) != 0)
-            {
-                lists.Add(list);
-                level = (Risk)Math.Max((int)level, (int)risk);
-            }
-        }
-        return lists.Count == 0
+        var set = table.Where(t => (bits & t.Bit) != 0).ToList();
+        return set.Count == 0
             ? Error(zone, name, code, "no list bit set")
-            : new UriListing(zone.Zone, name, code, level, string.Join(", ", lists), false);
+            : new UriListing(zone.Zone, name, code, set.Max(t => t.Level), string.Join(", ", set.Select(t => t.List)), false);
     }
 
     private static UriListing Error(UriBlocklistZone zone, string name, IPAddress code, string meaning) =>

@@ -62,6 +62,14 @@ public sealed class SandboxZones
         return list;
     }
 
+    /// <summary>The URI blocklists the link check asks (LinkRisk defaults), each with its published test point listed.</summary>
+    public void AddUriBlocklists()
+    {
+        AddDomainBlocklist("dbl.spamhaus.org", "dbltest.com", IPAddress.Parse("127.0.1.2"));
+        AddDomainBlocklist("multi.surbl.org", "test.surbl.org", IPAddress.Parse("127.0.0.254"));
+        AddDomainBlocklist("multi.uribl.com", "test.uribl.com", IPAddress.Parse("127.0.0.14"));
+    }
+
     public void ListIp(string zone, IPAddress ip, IPAddress code, string? reason = null) =>
         Zone(zone).Entries[ReversedIp(ip)] = (code, reason);
 
