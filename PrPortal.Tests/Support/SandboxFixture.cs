@@ -21,7 +21,8 @@ public sealed class SandboxFixture : IAsyncLifetime
         var n = Interlocked.Increment(ref _networks);
         var network = $"127.{100 + Environment.ProcessId % 100}.{(n * 7) % 250 + 1}.0";
         World = new SandboxWorld(new SandboxOptions { DnsPort = 0, SndsPort = 0, LinkWorldPort = 0, LinkWorldTlsPort = 0, SimulatorNetwork = network, SmtpPort = 2525 });
-        Dns = new DnsClientResolver(new DnsOptions { Servers = [World.DnsEndpoint.ToString()], TimeoutSeconds = 1, Retries = 0 });
+        // One retry: the first queries arrive while every test class is starting and the machine is at its busiest.
+        Dns = new DnsClientResolver(new DnsOptions { Servers = [World.DnsEndpoint.ToString()], TimeoutSeconds = 1, Retries = 1 });
         Providers = new ProviderResolver(Dns, TimeProvider.System);
         Engine = NewEngine();
         NetworkPrefix = network[..network.LastIndexOf('.')];
