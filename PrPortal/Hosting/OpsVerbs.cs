@@ -69,6 +69,19 @@ public static class OpsVerbs
     /// <summary>Bad arguments to a verb: printed as one line, exit code 2.</summary>
     public sealed class VerbUsageException(string message) : Exception(message);
 
+    /// <summary>The resolver a verb's `--dns HOST:PORT` names: the configured timeout and retries, that server only.</summary>
+    public static Infrastructure.Dns.DnsClientResolver DnsFor(IServiceProvider services, string server)
+    {
+        try
+        {
+            return new Infrastructure.Dns.DnsClientResolver(services.GetRequiredService<Infrastructure.Dns.DnsOptions>() with { Servers = [server] });
+        }
+        catch (FormatException e)
+        {
+            throw new VerbUsageException($"--dns: {e.Message}");
+        }
+    }
+
     public static void Print<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
 
     private static async Task<int> SeedDemoAsync(IServiceProvider services, string[] args, CancellationToken cancellationToken)

@@ -72,6 +72,10 @@ public sealed class ResendTests
         var sample = MimeMessage.Load(new MemoryStream(System.Text.Encoding.Latin1.GetBytes(received[0].Raw!)));
         var deliveryId = long.Parse(sample.MessageId!.Split(".d")[1].Split('@')[0]);
         var delivery = await db.Deliveries.Include(d => d.Release).ThenInclude(r => r!.Company).SingleAsync(d => d.Id == deliveryId);
+        // The plan names the releases it resends: the resend dialog checks their links.
+        var itemIds = plan.Items.Select(i => i.DeliveryId).ToList();
+        var planReleases = await db.Deliveries.Where(d => itemIds.Contains(d.Id)).Select(d => d.ReleaseId).Distinct().OrderBy(r => r).ToListAsync();
+        Assert.Equal(planReleases, plan.ReleaseIds);
         Assert.Equal("【再送】" + delivery.Release!.Title, sample.Subject);
         Assert.StartsWith("このプレスリリースは遅れてお届けしています。", sample.TextBody ?? "");
         Assert.Contains($"{delivery.Release.Company!.Name} の「{delivery.Release.Title}」", sample.TextBody);

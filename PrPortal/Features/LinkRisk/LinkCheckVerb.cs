@@ -47,14 +47,7 @@ public static class LinkCheckVerb
         IDnsResolver dns = services.GetRequiredService<IDnsResolver>();
         if (server is not null)
         {
-            try
-            {
-                dns = new DnsClientResolver(services.GetRequiredService<DnsOptions>() with { Servers = [server] });
-            }
-            catch (FormatException e)
-            {
-                throw new OpsVerbs.VerbUsageException($"--dns: {e.Message}");
-            }
+            dns = OpsVerbs.DnsFor(services, server);
         }
         var checker = new LinkRiskChecker(options, dns, services.GetRequiredService<PublicSuffixList>(), TimeProvider.System);
         var report = await checker.CheckAsync(html, null, cancellationToken);

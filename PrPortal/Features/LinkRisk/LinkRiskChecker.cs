@@ -35,19 +35,16 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
     public async Task<IReadOnlyList<LinkCheckReport>> CheckManyAsync(IReadOnlyList<string> documents, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
-        var extracted = documents.Select(LinkExtractor.Extract).ToList();
         // One result per link and shown text: the same URL under another text may be a mismatch where this one is not.
-        var distinct = extracted.SelectMany(links => links)
-            .GroupBy(l => (l.Key, Shown: ShownDomain(l.Text)))
-            .Select(g => g.First())
-            .ToList();
+        var extracted = documents.Select(html => LinkExtractor.Extract(html).Select(l => (Link: l, Key: (l.Key, Shown: ShownDomain(l.Text)))).ToList()).ToList();
+        var distinct = extracted.SelectMany(links => links).DistinctBy(l => l.Key).ToList();
 
         using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         total.CancelAfter(TimeSpan.FromSeconds(options.TotalSeconds));
         using var follower = new LinkFollower(options, _policy, dns);
         var blocklists = new UriBlocklistChecker(dns, options.Blocklists());
         var done = 0;
-        var tasks = distinct.Select((link, i) => i < options.MaxLinks
+        var tasks = distinct.Select(l => l.Link).Select((link, i) => i < options.MaxLinks
             ? CheckOneAsync(link, follower, blocklists, total.Token)
             : Task.FromResult(Result(link, [], null,
                 [new LinkReason(ReasonCodes.NotChecked, Risk.Caution, $"more than {options.MaxLinks} distinct links: this one was not followed")])))
@@ -60,10 +57,10 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
             .ToList();
         var results = await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
-        var byLink = distinct.Zip(results).ToDictionary(p => (p.First.Key, ShownDomain(p.First.Text)), p => p.Second);
+        var byLink = distinct.Zip(results).ToDictionary(p => p.First.Key, p => p.Second);
         var seconds = clock.GetElapsedTime(started).TotalSeconds;
         return extracted.Select(links => new LinkCheckReport(
-                links.GroupBy(l => (l.Key, ShownDomain(l.Text)))
+                links.GroupBy(l => l.Key)
                     .Select(g => byLink[g.Key] with { Count = g.Count() })
                     .OrderByDescending(r => r.Risk)
                     .ToList(),

@@ -47,16 +47,7 @@ public static class ProviderVerb
             var resolver = services.GetRequiredService<ProviderResolver>();
             if (dnsServer is not null)
             {
-                IDnsResolver dns;
-                try
-                {
-                    dns = new DnsClientResolver(services.GetRequiredService<DnsOptions>() with { Servers = [dnsServer] });
-                }
-                catch (FormatException e)
-                {
-                    throw new OpsVerbs.VerbUsageException($"--dns: {e.Message}");
-                }
-                resolver = new ProviderResolver(dns, services.GetRequiredService<TimeProvider>());
+                resolver = new ProviderResolver(OpsVerbs.DnsFor(services, dnsServer), services.GetRequiredService<TimeProvider>());
             }
             result = await resolver.ResolveAsync(domain, cancellationToken);
         }

@@ -40,14 +40,7 @@ public static class SenderCheckVerb
         ISpfDns dns = services.GetRequiredService<ISpfDns>();
         if (server is not null)
         {
-            try
-            {
-                dns = new DnsClientResolver(services.GetRequiredService<DnsOptions>() with { Servers = [server] });
-            }
-            catch (FormatException e)
-            {
-                throw new OpsVerbs.VerbUsageException($"--dns: {e.Message}");
-            }
+            dns = OpsVerbs.DnsFor(services, server);
         }
         var report = await services.GetRequiredService<SenderDomainService>().CheckAsync(domain, dns, cancellationToken);
         OpsVerbs.Print(report);
