@@ -47,6 +47,7 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
         builder.UseSetting("Schedules:Enabled", "false");
         builder.UseSetting("Delivery:LogFile", DeliveryLogPath);
+        builder.UseSetting("IngestApi:MaxBodyBytes", (2 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Api:Keys:0:Name", "test-shipper");
         builder.UseSetting("Api:Keys:0:Sha256", Features.Api.ApiKeyEntry.Hash(ApiKey));
         // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.

@@ -17,7 +17,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<SendingIp> SendingIps => Set<SendingIp>();
     public DbSet<MailboxProvider> MailboxProviders => Set<MailboxProvider>();
     public DbSet<AttemptRollup> AttemptRollups => Set<AttemptRollup>();
-    public DbSet<IngestCheckpoint> IngestCheckpoints => Set<IngestCheckpoint>();
+    public DbSet<FileCheckpoint> FileCheckpoints => Set<FileCheckpoint>();
+    public DbSet<RecordKey> RecordKeys => Set<RecordKey>();
     public DbSet<IngestRejection> IngestRejections => Set<IngestRejection>();
     public DbSet<Incident> Incidents => Set<Incident>();
     public DbSet<IncidentCell> IncidentCells => Set<IncidentCell>();

@@ -16,6 +16,8 @@ using PrPortal.Features.Health;
 using PrPortal.Features.Overview;
 using PrPortal.Features.SendLog;
 using PrPortal.Features.Users;
+using PrPortal.Features.Bounces;
+using PrPortal.Pipeline;
 
 namespace PrPortal.Hosting;
 
@@ -54,6 +56,8 @@ public static class PortalHost
             ContentRootPath = contentRoot,
             WebRootPath = Path.Combine(contentRoot, "wwwroot"),
         });
+        // Logs go to standard error: a verb's standard output is its JSON and nothing else.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // Package assets (MudBlazor, the Blazor script) come from the build's static web asset manifest
         // in every environment, not only Development; a published app has them in its own wwwroot.
         builder.WebHost.UseStaticWebAssets();
@@ -120,7 +124,9 @@ public static class PortalHost
         services.AddSingleton<Features.Delivery.TrafficGenerator>();
         services.AddSingleton<Features.Delivery.DeferredRetry>();
         services.AddHostedService(sp => sp.GetRequiredService<Features.Delivery.DeferredRetry>());
-        services.AddSingleton(PortalConfiguration.ReadSendLog(configuration));
+        services.AddAttemptPipeline();
+        services.AddSendLog(configuration);
+        services.AddBounces(configuration);
         services.AddSingleton(PortalConfiguration.ReadBlocklists(configuration));
         services.AddSingleton<Features.Blocklists.BlocklistService>();
         services.AddSingleton<Features.Blocklists.BlocklistHistory>();
@@ -136,9 +142,6 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.ReadRecovery(configuration, sandbox));
         services.AddSingleton<Features.IpPool.IProbeTransport, Features.IpPool.EngineProbeTransport>();
         services.AddSingleton<Features.IpPool.RecoveryCheck>();
-        services.AddSingleton(PortalConfiguration.Bind<Features.Bounces.BounceMailboxOptions>(configuration, "BounceMailbox"));
-        services.AddSingleton<Features.Bounces.BounceClassifier>();
-        services.AddSingleton<Features.Bounces.BounceMailboxService>();
         services.AddSingleton<Features.Reports.DailyReportService>();
         services.AddSingleton<Features.Reports.AffectedReportService>();
         services.AddSingleton<Features.Reports.ContactService>();
@@ -156,8 +159,6 @@ public static class PortalHost
         services.AddSingleton(schedules);
         services.AddPortalScheduler(schedules, connectionString);
         services.AddSingleton<Features.Jobs.JobsService>();
-        services.AddSingleton<Features.SendLog.SendLogIngestor>();
-        services.AddHostedService<Features.SendLog.LogFollowerService>();
         services.AddSingleton(PortalConfiguration.ReadDetection(configuration));
         services.AddSingleton(PortalConfiguration.ReadAlerts(configuration));
         services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(10));

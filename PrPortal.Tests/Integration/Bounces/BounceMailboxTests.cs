@@ -49,7 +49,8 @@ public sealed class BounceMailboxTests(DovecotFixture dovecot) : IClassFixture<D
 
         var result = await _portal.Services.GetRequiredService<BounceMailboxService>().FetchAsync(default);
 
-        Assert.Equal(new BounceFetchResult(Messages: 4, Recipients: 3, TiedToDeliveries: 1, Unreadable: 2), result);
+        // Sisimai's two recipients are no mail of ours and name no IP of our pool: counted as unattributed.
+        Assert.Equal(new BounceFetchResult(Messages: 4, Recipients: 3, TiedToDeliveries: 1, Unreadable: 2, Duplicates: 0, Unattributed: 2), result);
         db.ChangeTracker.Clear();
         var bounced = await db.Deliveries.Include(d => d.Attempts).SingleAsync(d => d.Id == delivery.Id);
         Assert.Equal(DeliveryStatus.Failed, bounced.Status);

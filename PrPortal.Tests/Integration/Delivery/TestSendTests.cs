@@ -56,7 +56,7 @@ public sealed class TestSendTests(DemoPortalFactory factory) : IClassFixture<Dem
 
         var attempt = Assert.Single(result.Attempts);
         var lines = File.ReadAllLines(factory.DeliveryLogPath).Where(l => l.Contains("logged-block@hotmail.com")).ToList();
-        var records = new PrPortal.Features.SendLog.JsonLinesLogParser().Parse(new StringReader(string.Join('\n', lines))).ToList();
+        var records = PrPortal.Features.SendLog.SendLogParserExtensions.ParseAll(new PrPortal.Features.SendLog.JsonLinesLogParser(), new StringReader(string.Join('\n', lines))).ToList();
         var record = Assert.Single(records).Record!;
         Assert.Equal(AttemptOutcome.Rejected, record.Outcome);
         Assert.Equal(blocked.Address, record.SourceIp);

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PrPortal.Data;
 using PrPortal.Tests.Support;
 
 namespace PrPortal.Tests.Integration.SendLog;
@@ -35,8 +37,41 @@ public sealed class IngestApiTests(PortalFactory factory) : IClassFixture<Portal
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(3, json.GetProperty("lines").GetInt32());
-        Assert.Equal(2, json.GetProperty("attempts").GetInt32());
+        Assert.Equal(2, json.GetProperty("records").GetInt32());
+        Assert.Equal(0, json.GetProperty("attempts").GetInt32()); // no delivery of this empty portal
         Assert.Equal(1, json.GetProperty("rejected_lines").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_same_body_posted_again_adds_nothing()
+    {
+        using var client = PortalClient.Anonymous(factory);
+        var body = $$"""{"at":"2025-06-01T01:02:03Z","recipient":"again-{{Guid.NewGuid():N}}@gmail.com","source_ip":"203.0.113.10","reply_code":550,"status":"5.7.1","reply":"550 5.7.1 blocked","outcome":"rejected"}""";
+        HttpRequestMessage Request() => new(HttpMethod.Post, "/api/ingest/jsonl?source=mta07") { Content = new StringContent(body), Headers = { { "X-Api-Key", PortalFactory.ApiKey } } };
+        await using var db = await factory.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+
+        var first = await (await client.SendAsync(Request())).Content.ReadFromJsonAsync<JsonElement>();
+        var rollups = await db.AttemptRollups.SumAsync(r => r.Count);
+        var again = await (await client.SendAsync(Request())).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(0, first.GetProperty("duplicates").GetInt32());
+        Assert.Equal(1, again.GetProperty("records").GetInt32());
+        Assert.Equal(1, again.GetProperty("duplicates").GetInt32());
+        Assert.Equal(rollups, await db.AttemptRollups.SumAsync(r => r.Count));
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_gets_413_with_a_json_error_before_it_is_read()
+    {
+        using var client = PortalClient.Anonymous(factory);
+        var big = new HttpRequestMessage(HttpMethod.Post, "/api/ingest/jsonl") { Content = new ByteArrayContent(new byte[2 * 1024 * 1024 + 1]) };
+        big.Headers.Add("X-Api-Key", PortalFactory.ApiKey);
+
+        var response = await client.SendAsync(big);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("IngestApi:MaxBodyBytes", json.GetProperty("error").GetString());
     }
 
     [Theory]

@@ -22,10 +22,21 @@ public sealed class IngestionTests(DemoPortalFactory factory) : IClassFixture<De
         return (factory.Service<SendLogIngestor>(), db);
     }
 
-    private static long WriteLog(string path, long messages, DateTime start, long firstDelivery)
+    /// <summary>A log of mail the portal sent: the demo's deliveries to their own recipients.</summary>
+    private long WriteLog(string path, long messages, DateTime start, long firstDelivery)
     {
+        var recipients = Recipients(factory, firstDelivery, messages);
         using var writer = new StreamWriter(path);
-        return PostfixLogGenerator.Write(writer, IncidentScenario.Reference(), messages, start, TimeSpan.FromHours(6), firstDelivery);
+        return PostfixLogGenerator.Write(writer, IncidentScenario.Reference(), messages, start, TimeSpan.FromHours(6), firstDelivery, recipients.GetValueOrDefault);
+    }
+
+    public static Dictionary<long, string> Recipients(PortalFactory portal, long firstDelivery, long count)
+    {
+        _ = portal.Server;
+        using var db = portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContext();
+        var last = firstDelivery + count;
+        return db.Deliveries.Where(d => d.Id >= firstDelivery && d.Id < last).Select(d => new { d.Id, d.Recipient!.Email })
+            .ToDictionary(d => d.Id, d => d.Email);
     }
 
     [Fact]
@@ -42,7 +53,8 @@ public sealed class IngestionTests(DemoPortalFactory factory) : IClassFixture<De
         Assert.Equal(lines, result.Lines);
         Assert.Equal(2000, result.Attempts);
         Assert.Equal(0, result.RejectedLines);
-        Assert.Equal(2000, result.TiedToDeliveries); // VERP names demo deliveries 1–2000
+        Assert.Equal(2000, result.Records);
+        Assert.Equal(0, result.Duplicates);
         Assert.Equal(attemptsBefore + 2000, await db.DeliveryAttempts.CountAsync());
 
         var window = await db.AttemptRollups.Where(r => r.HourUtc >= start && r.HourUtc < start.AddHours(6)).ToListAsync();
@@ -83,16 +95,20 @@ public sealed class IngestionTests(DemoPortalFactory factory) : IClassFixture<De
         WriteLog(_log, 50, start, firstDelivery: 5000);
         var good = await File.ReadAllLinesAsync(_log);
         var smtp = good.First(l => l.Contains("/smtp["));
-        await File.WriteAllLinesAsync(_log, [.. good, "garbage that is no log line", smtp, "\u0000\u0001\u0002", smtp[..40]]);
+        var cutShort = smtp[..(smtp.IndexOf("status=", StringComparison.Ordinal) + 10)];
+        await File.WriteAllLinesAsync(_log, [.. good, "garbage that is no log line", smtp, "\u0000\u0001\u0002", smtp[..40], cutShort, new string('x', 70_000)]);
 
-        var result = await ingestor.IngestFileAsync("postfix", _log, null, 2025, default);
+        var result = await ingestor.IngestFileAsync("postfix", _log, null, 2025, default, source: "bad-lines");
 
         Assert.Equal(50, result.Attempts);
-        Assert.Equal(4, result.RejectedLines); // garbage, the duplicated line, binary, the truncated line
-        var reasons = await db.IngestRejections.Where(r => r.Source.Contains(Path.GetFileName(_log))).Select(r => r.Reason).ToListAsync();
-        Assert.Contains("duplicate of an earlier line", reasons);
+        Assert.Equal(1, result.Duplicates); // the repeated line is the same record again
+        Assert.Equal(5, result.RejectedLines); // garbage, binary, the piece of a line, the delivery line cut short, the 70 KB line
+        Assert.Equal(result.Lines, result.Records + result.RejectedLines + result.Notes); // every line accounted for
+        var reasons = await db.IngestRejections.Where(r => r.Source == "bad-lines").Select(r => r.Reason).ToListAsync();
         Assert.Contains("not text (binary or wrongly encoded)", reasons);
         Assert.Contains("not a Postfix log line", reasons);
+        Assert.Contains("delivery line cut short or malformed (no status and reply)", reasons);
+        Assert.Contains("line longer than 64 KB", reasons);
     }
 
     [Fact]
@@ -107,9 +123,9 @@ public sealed class IngestionTests(DemoPortalFactory factory) : IClassFixture<De
         var bad = await PortalProcess.RunAsync(env, "ingest", "--format", "exim", verbLog);
 
         Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Matches("""^\{"lines":400,"attempts":100,"rejected_lines":0,"seconds":[0-9.]+\}$""", run.Stdout.Trim().Split('\n')[^1]);
+        Assert.Matches("""^\{"lines":400,"records":100,"attempts":100,"duplicates":0,"rejected_lines":0,"unattributed":0,"seconds":[0-9.]+\}$""", run.Stdout.Trim());
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("--format must be one of postfix, pmta, jsonl", bad.Stderr);
+        Assert.Contains("--format must be one of postfix, pmta, jsonl, dsn", bad.Stderr);
         File.Delete(verbLog);
     }
 

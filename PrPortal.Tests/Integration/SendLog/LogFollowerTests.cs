@@ -29,17 +29,17 @@ public sealed class LogFollowerTests(PortalFactory factory) : IClassFixture<Port
         await File.WriteAllLinesAsync(ipMap, Enumerable.Range(1, 48).Select(n => $"postfix-ip{n:00} 203.0.113.{9 + n}"));
         await File.WriteAllLinesAsync(path, Lines(100, 1));
         await using var follower = new LogFollower(new FollowedLog { Path = path, Format = "postfix", IpMapFile = ipMap, FromStart = true },
-            factory.Service<SendLogIngestor>(), NullLogger.Instance);
+            factory.Service<SendLogIngestor>(), TimeProvider.System, NullLogger.Instance);
 
-        Assert.Equal(100, (await follower.PollAsync(default)).Attempts);
-        Assert.Equal(0, (await follower.PollAsync(default)).Attempts); // nothing new
+        Assert.Equal(100, (await follower.PollAsync(default)).Records);
+        Assert.Equal(0, (await follower.PollAsync(default)).Records); // nothing new
 
         // 50 more messages, the last line only half written.
         var more = Lines(50, 1000)[..^1]; // ends with the 50th message's smtp line
         await File.AppendAllTextAsync(path, string.Join('\n', more)); // no final newline
-        Assert.Equal(49, (await follower.PollAsync(default)).Attempts);
+        Assert.Equal(49, (await follower.PollAsync(default)).Records);
         await File.AppendAllTextAsync(path, "\n");
-        Assert.Equal(1, (await follower.PollAsync(default)).Attempts);
+        Assert.Equal(1, (await follower.PollAsync(default)).Records);
 
         // Rotation: the old file gets its last lines under its new name, the new file starts afresh.
         var old = await File.ReadAllLinesAsync(path);
@@ -49,7 +49,8 @@ public sealed class LogFollowerTests(PortalFactory factory) : IClassFixture<Port
 
         var afterRotation = await follower.PollAsync(default);
 
-        Assert.Equal(30, afterRotation.Attempts);
+        Assert.Equal(30, afterRotation.Records);
+        Assert.Equal(0, afterRotation.Duplicates);
         Assert.Equal(0, afterRotation.RejectedLines);
         Assert.NotEmpty(old);
     }

@@ -10,7 +10,7 @@ public sealed class SendLogParserTests
     private static readonly Dictionary<string, string> Transports = new() { ["postfix-ip01"] = "203.0.113.10", ["postfix-ip02"] = "203.0.113.11" };
 
     private static List<ParseOutcome> Postfix(string log) =>
-        new PostfixLogParser(Transports, 2025, PortalTime.Tokyo).Parse(new StringReader(log)).ToList();
+        new PostfixLogParser(Transports, 2025, PortalTime.Tokyo).ParseAll(new StringReader(log)).ToList();
 
     [Fact]
     public void A_blocked_bounce_is_joined_with_its_sender_and_message_id_by_queue_id()
@@ -74,7 +74,7 @@ public sealed class SendLogParserTests
             + "x@example.jp,f,,2025-11-30 02:15:04+0900,,,,\n"
             + "bad@example.jp,b,smtp;550 x,not a time,203.0.113.10,5.0.0,,\n";
 
-        var outcomes = new PowerMtaCsvParser().Parse(new StringReader(csv)).ToList();
+        var outcomes = new PowerMtaCsvParser().ParseAll(new StringReader(csv)).ToList();
         var records = outcomes.Where(o => o.Record is not null).Select(o => o.Record!).ToList();
 
         Assert.Equal(2, records.Count);
@@ -90,15 +90,18 @@ public sealed class SendLogParserTests
     [Fact]
     public void PowerMta_csv_without_a_required_column_is_refused_naming_it()
     {
-        var outcomes = new PowerMtaCsvParser().Parse(new StringReader("type,rcpt,dsnDiag\nb,a@b.jp,smtp;550 x\n")).ToList();
+        var outcomes = new PowerMtaCsvParser().ParseAll(new StringReader("type,rcpt,dsnDiag\nb,a@b.jp,smtp;550 x\n")).ToList();
 
-        Assert.Equal("header lacks required column(s): timeLogged", Assert.Single(outcomes).Rejected!.Reason);
+        // The header is refused naming the column, and the row under it is counted as not read, not lost.
+        Assert.Equal("header lacks required column(s): timeLogged", outcomes[0].Rejected!.Reason);
+        Assert.Equal("not read: header lacks required column(s): timeLogged", outcomes[1].Rejected!.Reason);
+        Assert.Equal(2, outcomes.Count);
     }
 
     [Fact]
     public void Json_lines_reject_what_is_not_a_delivery_record()
     {
-        var outcomes = new JsonLinesLogParser().Parse(new StringReader("""
+        var outcomes = new JsonLinesLogParser().ParseAll(new StringReader("""
             {"at":"2025-11-29T17:15:02Z","delivery_id":5,"recipient":"a@outlook.jp","source_ip":"203.0.113.10","reply_code":550,"status":"5.7.1","reply":"550 5.7.1 (S3150)","outcome":"rejected"}
             {"at":"2025-11-29T17:15:02Z","recipient":"b@gmail.com","outcome":"exploded"}
             {not json

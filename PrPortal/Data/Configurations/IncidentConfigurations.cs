@@ -12,6 +12,7 @@ public class IncidentConfiguration : IEntityTypeConfiguration<Incident>
         builder.HasMany(i => i.Cells).WithOne().HasForeignKey(c => c.IncidentId);
         builder.HasMany(i => i.Events).WithOne().HasForeignKey(e => e.IncidentId);
         builder.HasIndex(i => new { i.Status, i.OpenedAtUtc });
+        builder.HasIndex(i => new { i.Class, i.Status });
     }
 }
 

@@ -12,17 +12,28 @@ public class AttemptRollupConfiguration : IEntityTypeConfiguration<AttemptRollup
         builder.Property(r => r.ProviderId).HasMaxLength(40);
         builder.Property(r => r.Reason).HasMaxLength(40);
         // The upsert key: one row per cell and hour.
-        builder.HasIndex(r => new { r.HourUtc, r.SourceIp, r.ProviderId, r.Outcome, r.Reason, r.IpBlock }).IsUnique();
+        builder.HasIndex(r => new { r.HourUtc, r.SourceIp, r.ProviderId, r.Outcome, r.Reason, r.IpBlock, r.TrafficClass }).IsUnique();
         builder.HasIndex(r => new { r.SourceIp, r.ProviderId, r.HourUtc });
     }
 }
 
-public class IngestCheckpointConfiguration : IEntityTypeConfiguration<IngestCheckpoint>
+public class FileCheckpointConfiguration : IEntityTypeConfiguration<FileCheckpoint>
 {
-    public void Configure(EntityTypeBuilder<IngestCheckpoint> builder)
+    public void Configure(EntityTypeBuilder<FileCheckpoint> builder)
     {
-        builder.Property(c => c.Source).HasMaxLength(600);
-        builder.HasIndex(c => c.Source).IsUnique();
+        builder.Property(c => c.FileKey).HasMaxLength(64);
+        builder.Property(c => c.Path).HasMaxLength(1000);
+        builder.HasIndex(c => c.FileKey).IsUnique();
+    }
+}
+
+public class RecordKeyConfiguration : IEntityTypeConfiguration<RecordKey>
+{
+    public void Configure(EntityTypeBuilder<RecordKey> builder)
+    {
+        builder.HasKey(k => k.Hash);
+        builder.Property(k => k.Hash).HasMaxLength(16);
+        builder.HasIndex(k => k.AtUtc);
     }
 }
 

@@ -1,5 +1,18 @@
 namespace PrPortal.Data.Entities;
 
+/// <summary>
+/// Why a mail was sent. Only customer mail and resends count as damage (failure ledger, affected
+/// reports, automatic resend); probes, test sends and drills are watched but never repaired.
+/// </summary>
+public enum TrafficClass
+{
+    Customer = 0,
+    Resend = 1,
+    Probe = 2,
+    Test = 3,
+    Drill = 4,
+}
+
 public enum DeliveryStatus
 {
     Pending = 0,
@@ -22,5 +35,6 @@ public class Delivery
     public DateTime? NextAttemptAtUtc { get; set; }
     /// <summary>How often it was deferred so far; the retry schedule grows with it.</summary>
     public int Deferrals { get; set; }
+    public TrafficClass TrafficClass { get; set; }
     public List<DeliveryAttempt> Attempts { get; set; } = [];
 }

@@ -32,4 +32,7 @@ public class DeliveryAttempt
     /// <summary>The blocklist or provider rule the reply names (spamhaus, microsoft, …).</summary>
     public string? BlockList { get; set; }
     public AttemptOutcome Outcome { get; set; }
+    public TrafficClass TrafficClass { get; set; }
+    /// <summary>A refusal older than the delivery's acceptance: kept as history, changes nothing.</summary>
+    public bool Stale { get; set; }
 }

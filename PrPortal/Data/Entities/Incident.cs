@@ -4,6 +4,16 @@ public enum IncidentStatus
 {
     Open = 1,
     Resolved = 2,
+    /// <summary>Joined into another incident (<see cref="Incident.MergedIntoId"/>).</summary>
+    Merged = 3,
+}
+
+/// <summary>Whose mail an incident is about: live traffic never merges with a drill or a test send.</summary>
+public enum IncidentClass
+{
+    Live = 0,
+    Drill = 1,
+    Test = 2,
 }
 
 /// <summary>A delivery problem: which IPs are refused by which providers, since when, and what happened.</summary>
@@ -15,6 +25,8 @@ public class Incident
     public DateTime OpenedAtUtc { get; set; }
     public DateTime LastEventAtUtc { get; set; }
     public DateTime? ResolvedAtUtc { get; set; }
+    public IncidentClass Class { get; set; }
+    public int? MergedIntoId { get; set; }
     public List<IncidentCell> Cells { get; set; } = [];
     public List<IncidentEvent> Events { get; set; } = [];
 }

@@ -205,7 +205,7 @@ namespace PrPortal.Data.Migrations
                 name: "IX_ResendItems_DeliveryId",
                 table: "ResendItems",
                 column: "DeliveryId");
-            migrationBuilder.Sql(FailureLedgerSql.CreateTriggers);
+            migrationBuilder.Sql(FailureLedgerSql.CreateTriggersV1);
             migrationBuilder.Sql(FailureLedgerSql.Backfill);
         }
 

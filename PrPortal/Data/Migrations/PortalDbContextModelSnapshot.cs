@@ -178,11 +178,14 @@ namespace PrPortal.Data.Migrations
                         .HasMaxLength(45)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("TrafficClass")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("SourceIp", "ProviderId", "HourUtc");
 
-                    b.HasIndex("HourUtc", "SourceIp", "ProviderId", "Outcome", "Reason", "IpBlock")
+                    b.HasIndex("HourUtc", "SourceIp", "ProviderId", "Outcome", "Reason", "IpBlock", "TrafficClass")
                         .IsUnique();
 
                     b.ToTable("AttemptRollups");
@@ -450,6 +453,9 @@ namespace PrPortal.Data.Migrations
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("TrafficClass")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RecipientId");
@@ -517,6 +523,12 @@ namespace PrPortal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int>("SendingIpId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Stale")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TrafficClass")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
@@ -591,14 +603,57 @@ namespace PrPortal.Data.Migrations
                     b.ToTable("FailedDeliveries");
                 });
 
+            modelBuilder.Entity("PrPortal.Data.Entities.FileCheckpoint", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Lines")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TailHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FileKey")
+                        .IsUnique();
+
+                    b.ToTable("FileCheckpoints");
+                });
+
             modelBuilder.Entity("PrPortal.Data.Entities.Incident", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Class")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("LastEventAtUtc")
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("MergedIntoId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("OpenedAtUtc")
                         .HasColumnType("TEXT");
@@ -615,6 +670,8 @@ namespace PrPortal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Class", "Status");
 
                     b.HasIndex("Status", "OpenedAtUtc");
 
@@ -698,31 +755,6 @@ namespace PrPortal.Data.Migrations
                     b.HasIndex("IncidentId", "AtUtc");
 
                     b.ToTable("IncidentEvents");
-                });
-
-            modelBuilder.Entity("PrPortal.Data.Entities.IngestCheckpoint", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("LinesDone")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Source")
-                        .IsRequired()
-                        .HasMaxLength(600)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("UpdatedAtUtc")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Source")
-                        .IsUnique();
-
-                    b.ToTable("IngestCheckpoints");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.IngestRejection", b =>
@@ -1023,6 +1055,22 @@ namespace PrPortal.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Recipients");
+                });
+
+            modelBuilder.Entity("PrPortal.Data.Entities.RecordKey", b =>
+                {
+                    b.Property<byte[]>("Hash")
+                        .HasMaxLength(16)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("AtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Hash");
+
+                    b.HasIndex("AtUtc");
+
+                    b.ToTable("RecordKeys");
                 });
 
             modelBuilder.Entity("PrPortal.Data.Entities.Release", b =>

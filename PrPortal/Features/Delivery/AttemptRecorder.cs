@@ -1,91 +1,40 @@
-using Microsoft.EntityFrameworkCore;
-using PrPortal.Data;
 using PrPortal.Data.Entities;
+using PrPortal.Pipeline;
 
 namespace PrPortal.Features.Delivery;
 
-/// <summary>Turns attempt results into DeliveryAttempt rows (and lines of the delivery log) and moves each delivery to its new status.</summary>
-public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> factory, Bounces.ReplyClassifier classifier, Incidents.DetectionService detection, DeliveryLogWriter log)
+/// <summary>Hands the engine's attempt results to the attempt pipeline (and the delivery log), with the class of mail they were.</summary>
+public sealed class AttemptRecorder(AttemptPipeline pipeline, DeliveryLogWriter log)
 {
-    /// <summary>Stores the attempts tied to deliveries and returns every result with its meaning.</summary>
+    /// <summary>Records every result; null class: the class of each result's delivery.</summary>
     public async Task<IReadOnlyList<(AttemptResult Result, Bounces.Classification? Meaning)>> RecordAsync(
-        IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
+        IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken, TrafficClass? trafficClass = null)
     {
-        var classified = results.Select(r => (Result: r, Meaning: Classify(r))).ToList();
+        if (results.Count == 0)
+        {
+            return [];
+        }
         await log.WriteAsync(results, cancellationToken);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var counts = new Dictionary<SendLog.RollupKey, int>();
-        foreach (var (r, meaning) in classified)
-        {
-            var key = SendLog.RollupKey.For(r.AttemptedAtUtc, r.Route.Address, r.Provider, r.Outcome, meaning?.Reason, meaning?.IpBlock ?? false);
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-        }
-        await SendLog.RollupWriter.AddAsync(db, counts, cancellationToken);
-        await detection.ObserveAsync(classified.Select(x => new Incidents.Observation(x.Result.AttemptedAtUtc, x.Result.Route.Address,
-            x.Result.Provider, x.Result.Outcome, x.Meaning?.IpBlock ?? false, x.Result.Recipient.Address, x.Result.ReplyText ?? x.Result.Error)), cancellationToken);
-        var tied = classified.Where(r => r.Result.Recipient.DeliveryId is not null).ToList();
-        if (tied.Count == 0)
-        {
-            return classified;
-        }
-        db.DeliveryAttempts.AddRange(tied.Select(x =>
-        {
-            var (r, meaning) = x;
-            return new DeliveryAttempt
-            {
-                DeliveryId = r.Recipient.DeliveryId!.Value,
-                AttemptedAtUtc = r.AttemptedAtUtc,
-                SendingIpId = r.Route.SendingIpId,
-                ProviderId = r.Provider,
-                MxHost = r.MxHost,
-                ReplyCode = r.ReplyCode,
-                EnhancedStatus = r.EnhancedStatus,
-                ReplyText = r.ReplyText,
-                Error = r.Error,
-                Outcome = r.Outcome,
-                Reason = meaning?.Reason,
-                IpBlock = meaning?.IpBlock ?? false,
-                BlockList = meaning?.List,
-            };
-        }));
-        await db.SaveChangesAsync(cancellationToken);
-
-        foreach (var group in tied.GroupBy(r => StatusAfter(r.Result.Outcome)))
-        {
-            var ids = group.Select(r => r.Result.Recipient.DeliveryId!.Value).ToList();
-            // A delivered mail stays delivered whatever a later attempt says.
-            await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status != DeliveryStatus.Delivered)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, group.Key).SetProperty(d => d.NextAttemptAtUtc, (DateTime?)null), cancellationToken);
-        }
-        // Deferred mail waits for its next try by the retry schedule.
-        var deferred = tied.Where(r => StatusAfter(r.Result.Outcome) == DeliveryStatus.Deferred)
-            .GroupBy(r => r.Result.Recipient.DeliveryId!.Value).ToDictionary(g => g.Key, g => g.Max(r => r.Result.AttemptedAtUtc));
-        if (deferred.Count > 0)
-        {
-            var ids = deferred.Keys.ToList();
-            foreach (var delivery in await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Deferred).ToListAsync(cancellationToken))
-            {
-                delivery.Deferrals++;
-                delivery.NextAttemptAtUtc = deferred[delivery.Id] + RetrySchedule.Backoff(delivery.Deferrals);
-            }
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        return classified;
+        var processed = await pipeline.ProcessAsync(results.Select(r => ToRecord(r, trafficClass)).ToList(), null, cancellationToken);
+        return results.Zip(processed.Records, (r, p) => (r, p.Meaning)).ToList();
     }
 
-    /// <summary>Every refusal or deferral gets its meaning; an acceptance needs none, an error has no reply to read.</summary>
-    private Bounces.Classification? Classify(AttemptResult r) => r switch
+    public static AttemptRecord ToRecord(AttemptResult r, TrafficClass? trafficClass) => new()
     {
-        { Outcome: AttemptOutcome.Accepted } => null,
-        { ReplyText: { } reply } => classifier.ClassifyReply(reply),
-        { Error: { } error } => classifier.Classify(null, null, error),
-        _ => null,
+        Origin = RecordOrigin.Engine,
+        AtUtc = r.AttemptedAtUtc,
+        SourceIp = r.Route.Address,
+        Provider = r.Provider,
+        Recipient = r.Recipient.Address,
+        DeliveryId = r.Recipient.DeliveryId,
+        MxHost = r.MxHost,
+        ReplyCode = r.ReplyCode,
+        EnhancedStatus = r.EnhancedStatus,
+        ReplyText = r.ReplyText,
+        Error = r.Error,
+        Outcome = r.Outcome,
+        Class = trafficClass,
     };
 
-    public static DeliveryStatus StatusAfter(AttemptOutcome outcome) => outcome switch
-    {
-        AttemptOutcome.Accepted => DeliveryStatus.Delivered,
-        AttemptOutcome.Rejected => DeliveryStatus.Failed,
-        _ => DeliveryStatus.Deferred,
-    };
+    public static DeliveryStatus StatusAfter(AttemptOutcome outcome) => AttemptPipeline.StatusAfter(outcome);
 }

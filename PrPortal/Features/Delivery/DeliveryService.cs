@@ -111,6 +111,7 @@ public sealed class DeliveryService(
             RecipientId = r.Id,
             QueuedAtUtc = release.PublishedAtUtc,
             Status = DeliveryStatus.Pending,
+            TrafficClass = TrafficClass.Test,
         }).Entity).ToList();
         await db.SaveChangesAsync(cancellationToken);
 
@@ -123,7 +124,7 @@ public sealed class DeliveryService(
                 : await routing.PickForAsync(recipient.Email, cancellationToken);
             return await sender.SendAsync(new ReleaseMail(delivery.Id, recipient.Email, release.FromAddress, company.Name, request.Subject, request.Body), ip, cancellationToken);
         }));
-        var recorded = await recorder.RecordAsync(results.SelectMany(r => r).ToList(), cancellationToken);
+        var recorded = await recorder.RecordAsync(results.SelectMany(r => r).ToList(), cancellationToken, TrafficClass.Test);
 
         return new TestSendResult(recorded.Select(x => new AttemptView(x.Result.Recipient.Address, x.Result.Provider, x.Result.Route.Address,
                 x.Result.Route.Bind.ToString() == x.Result.Route.Address ? null : x.Result.Route.Bind.ToString(), x.Result.MxHost,

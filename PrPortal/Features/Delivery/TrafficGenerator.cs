@@ -7,7 +7,8 @@ using DeliveryRow = PrPortal.Data.Entities.Delivery;
 namespace PrPortal.Features.Delivery;
 
 /// <summary>How much mail to send and how fast; with a provider mix, recipients are drawn per provider by those shares.</summary>
-public sealed record TrafficPlan(int Mails, double MailsPerSecond, int Concurrency = 8, IReadOnlyDictionary<string, double>? ProviderMix = null);
+public sealed record TrafficPlan(int Mails, double MailsPerSecond, int Concurrency = 8, IReadOnlyDictionary<string, double>? ProviderMix = null,
+    TrafficClass Class = TrafficClass.Customer);
 
 public sealed record TrafficProgress(int Sent, int Total, int Accepted, int Deferred, int Rejected, int Errors, double Seconds)
 {
@@ -28,7 +29,7 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
             throw new ArgumentException("Mails must be 1–100,000, the rate 0–10,000 per second and concurrency 1–256.");
         }
         var watch = Stopwatch.StartNew();
-        var (release, recipients, companyName) = await PrepareAsync(plan.Mails, plan.ProviderMix, cancellationToken);
+        var (release, recipients, companyName) = await PrepareAsync(plan.Mails, plan.ProviderMix, plan.Class, cancellationToken);
         int sent = 0, accepted = 0, deferred = 0, rejected = 0, errors = 0;
         var pending = new List<AttemptResult>();
         var gate = new SemaphoreSlim(plan.Concurrency);
@@ -77,7 +78,7 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
                     }
                     if (batch is not null)
                     {
-                        await recorder.RecordAsync(batch, cancellationToken);
+                        await recorder.RecordAsync(batch, cancellationToken, plan.Class);
                     }
                 }
                 finally
@@ -87,14 +88,14 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
             }, cancellationToken));
         }
         await Task.WhenAll(tasks);
-        await recorder.RecordAsync(pending, cancellationToken);
+        await recorder.RecordAsync(pending, cancellationToken, plan.Class);
         var done = new TrafficProgress(sent, recipients.Count, accepted, deferred, rejected, errors, watch.Elapsed.TotalSeconds);
         progress?.Report(done);
         return done;
     }
 
     private async Task<(Release Release, List<(long DeliveryId, string Email)> Recipients, string CompanyName)> PrepareAsync(
-        int mails, IReadOnlyDictionary<string, double>? mix, CancellationToken cancellationToken)
+        int mails, IReadOnlyDictionary<string, double>? mix, TrafficClass trafficClass, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var company = await db.Companies.Where(c => c.Name != DeliveryService.TestCompanyName).OrderBy(c => c.Id)
@@ -122,7 +123,7 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
         {
             chosen = await ChooseByProviderAsync(db, mails, mix, cancellationToken);
         }
-        var rows = chosen.Select(r => new DeliveryRow { ReleaseId = release.Id, RecipientId = r.Id, QueuedAtUtc = release.PublishedAtUtc }).ToList();
+        var rows = chosen.Select(r => new DeliveryRow { ReleaseId = release.Id, RecipientId = r.Id, QueuedAtUtc = release.PublishedAtUtc, TrafficClass = trafficClass }).ToList();
         db.Deliveries.AddRange(rows);
         await db.SaveChangesAsync(cancellationToken);
         return (release, rows.Zip(chosen, (d, r) => (d.Id, r.Email)).ToList(), company.Name);

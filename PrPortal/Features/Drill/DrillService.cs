@@ -123,7 +123,7 @@ public sealed class DrillService(SandboxWorld world, TrafficGenerator traffic, R
                 }
                 var rate = scenario.MailsPerHour / 3600.0;
                 var mails = Math.Max(1, (int)Math.Round(rate * Math.Min(Wave.TotalSeconds, (length - (clock.GetUtcNow() - started)).TotalSeconds)));
-                var wave = await traffic.RunAsync(new TrafficPlan(mails, rate, ProviderMix: scenario.ProviderMix), null, cancellationToken);
+                var wave = await traffic.RunAsync(new TrafficPlan(mails, rate, ProviderMix: scenario.ProviderMix, Class: TrafficClass.Drill), null, cancellationToken);
                 total = new TrafficProgress(total.Sent + wave.Sent, total.Total + wave.Total, total.Accepted + wave.Accepted, total.Deferred + wave.Deferred,
                     total.Rejected + wave.Rejected, total.Errors + wave.Errors, (clock.GetUtcNow() - started).TotalSeconds);
                 lock (_lock)

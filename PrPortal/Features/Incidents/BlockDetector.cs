@@ -3,7 +3,8 @@ using PrPortal.Data.Entities;
 namespace PrPortal.Features.Incidents;
 
 /// <summary>One attempt as the detector sees it: which IP, which provider, how it went.</summary>
-public sealed record Observation(DateTime AtUtc, string SourceIp, string Provider, AttemptOutcome Outcome, bool IpBlock, string? Recipient, string? Reply);
+public sealed record Observation(DateTime AtUtc, string SourceIp, string Provider, AttemptOutcome Outcome, bool IpBlock, string? Recipient, string? Reply,
+    IncidentClass Class = IncidentClass.Live);
 
 public enum DetectionKind
 {

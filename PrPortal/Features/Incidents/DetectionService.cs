@@ -1,3 +1,5 @@
+using PrPortal.Data.Entities;
+
 namespace PrPortal.Features.Incidents;
 
 /// <summary>
@@ -8,17 +10,23 @@ namespace PrPortal.Features.Incidents;
 public sealed class DetectionService(DetectorOptions options, IncidentService incidents, IpPool.PoolChanges changes, TimeProvider clock, ILogger<DetectionService> logger)
     : BackgroundService
 {
-    private readonly BlockDetector _detector = new(options);
+    // One detector per class: a drill's refusals on an IP never add to the live cell's window.
+    private readonly Dictionary<IncidentClass, BlockDetector> _detectors = Enum.GetValues<IncidentClass>().ToDictionary(c => c, _ => new BlockDetector(options));
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>The live detector's cells flagged now.</summary>
+    public IReadOnlyCollection<(string SourceIp, string Provider)> FlaggedCells => _detectors[IncidentClass.Live].FlaggedCells;
 
     public async Task ObserveAsync(IEnumerable<Observation> observations, CancellationToken cancellationToken)
     {
-        List<Detection> found;
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            found = observations.OrderBy(o => o.AtUtc).SelectMany(_detector.Observe).ToList();
-            await ApplyAsync(found, cancellationToken);
+            foreach (var group in observations.GroupBy(o => o.Class))
+            {
+                var detector = _detectors[group.Key];
+                await ApplyAsync(group.OrderBy(o => o.AtUtc).SelectMany(detector.Observe).ToList(), group.Key, cancellationToken);
+            }
         }
         finally
         {
@@ -38,7 +46,8 @@ public sealed class DetectionService(DetectorOptions options, IncidentService in
                 await _gate.WaitAsync(stoppingToken);
                 try
                 {
-                    await ApplyAsync(_detector.Tick(clock.GetUtcNow().UtcDateTime).ToList(), stoppingToken);
+                    // Silence is a fact of the live logs only: drills and test sends stop when they are done.
+                    await ApplyAsync(_detectors[IncidentClass.Live].Tick(clock.GetUtcNow().UtcDateTime).ToList(), IncidentClass.Live, stoppingToken);
                 }
                 finally
                 {
@@ -52,13 +61,13 @@ public sealed class DetectionService(DetectorOptions options, IncidentService in
         }
     }
 
-    private async Task ApplyAsync(List<Detection> found, CancellationToken cancellationToken)
+    private async Task ApplyAsync(List<Detection> found, IncidentClass incidentClass, CancellationToken cancellationToken)
     {
         if (found.Count == 0)
         {
             return;
         }
-        logger.LogWarning("Detections: {Detections}", string.Join("; ", found.Select(d => $"{d.Kind} {d.SourceIp} × {d.Provider}")));
-        await incidents.ApplyAsync(found, cancellationToken);
+        logger.LogWarning("Detections ({Class}): {Detections}", incidentClass, string.Join("; ", found.Select(d => $"{d.Kind} {d.SourceIp} × {d.Provider}")));
+        await incidents.ApplyAsync(found, incidentClass, cancellationToken);
     }
 }

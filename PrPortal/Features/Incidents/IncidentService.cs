@@ -17,14 +17,20 @@ public sealed record IncidentDetail(Incident Incident, IReadOnlyList<IncidentCel
 /// </summary>
 public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, Alerts.AlertService alerts, IpPool.RoutingService routing)
 {
-    public async Task ApplyAsync(IReadOnlyList<Detection> detections, CancellationToken cancellationToken)
+    /// <summary>Applies detections of one class: a drill's or a test send's never join a live incident, nor take IPs out of live routing.</summary>
+    public async Task ApplyAsync(IReadOnlyList<Detection> detections, CancellationToken cancellationToken) =>
+        await ApplyAsync(detections, IncidentClass.Live, cancellationToken);
+
+    public async Task ApplyAsync(IReadOnlyList<Detection> detections, IncidentClass incidentClass, CancellationToken cancellationToken)
     {
         if (detections.Count == 0)
         {
             return;
         }
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var open = await db.Incidents.Include(i => i.Cells).Where(i => i.Status == IncidentStatus.Open).ToListAsync(cancellationToken);
+        var open = await db.Incidents.Include(i => i.Cells).Where(i => i.Status == IncidentStatus.Open && i.Class == incidentClass).ToListAsync(cancellationToken);
+        // A test send's refusals are for the sender to see; only live mail and drills (which train the real reaction) move routing.
+        var moveRouting = incidentClass != IncidentClass.Test;
         var touched = new List<(Incident Incident, string Kind, Detection Detection)>();
         var excluded = false;
         foreach (var d in detections.OrderBy(d => d.AtUtc))
@@ -43,7 +49,8 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                         incident.Title = incident.Cells.Select(c => c.ProviderId).Distinct().Count() > 1
                             ? $"{string.Join(" / ", incident.Cells.Select(c => MailboxProviderCatalog.DisplayName(c.ProviderId)).Distinct())}: IP block"
                             : incident.Title;
-                        other.Status = IncidentStatus.Resolved;
+                        other.Status = IncidentStatus.Merged;
+                        other.MergedIntoId = incident.Id;
                         other.ResolvedAtUtc = d.AtUtc;
                         other.Events.Add(Event(d, "merged", $"Merged into incident #{incident.Id}."));
                         other.Title += $" → #{incident.Id}";
@@ -56,6 +63,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                             Title = $"{MailboxProviderCatalog.DisplayName(d.Provider)}: {(d.Kind == DetectionKind.IpBlock ? "IP block" : "acceptance drop")}",
                             OpenedAtUtc = d.AtUtc,
                             LastEventAtUtc = d.AtUtc,
+                            Class = incidentClass,
                         };
                         db.Incidents.Add(incident);
                         open.Add(incident);
@@ -78,7 +86,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                         cell.RecoveredAtUtc = null; // blocked again
                     }
                     incident.LastEventAtUtc = d.AtUtc;
-                    if (d.Kind == DetectionKind.IpBlock && await routing.ExcludeForBlockAsync(db, d.SourceIp, d.Provider, incident.Id, d.Evidence, d.AtUtc, cancellationToken))
+                    if (d.Kind == DetectionKind.IpBlock && moveRouting && await routing.ExcludeForBlockAsync(db, d.SourceIp, d.Provider, incident.Id, d.Evidence, d.AtUtc, cancellationToken))
                     {
                         incident.Events.Add(Event(d, "excluded", $"{d.SourceIp} taken out of {MailboxProviderCatalog.DisplayName(d.Provider)}'s pool automatically; other providers keep using it."));
                         excluded = true;
@@ -101,7 +109,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                     open.RemoveAll(i => i.Status == IncidentStatus.Resolved);
                     break;
                 case DetectionKind.Silence:
-                    var silence = new Incident { Title = "Send logs silent", OpenedAtUtc = d.AtUtc, LastEventAtUtc = d.AtUtc };
+                    var silence = new Incident { Title = "Send logs silent", OpenedAtUtc = d.AtUtc, LastEventAtUtc = d.AtUtc, Class = incidentClass };
                     silence.Events.Add(Event(d, "silence", d.Evidence));
                     silence.Cells.Add(new IncidentCell { SourceIp = "*", ProviderId = "*", Kind = "Silence", DetectedAtUtc = d.AtUtc });
                     db.Incidents.Add(silence);
@@ -116,8 +124,8 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
             routing.Changed();
         }
 
-        // One alert per incident and kind in this batch; "changed" is rate-limited by the alert service.
-        foreach (var group in touched.GroupBy(t => (t.Incident.Id, t.Kind)))
+        // One alert per incident and kind in this batch; "changed" is rate-limited by the alert service. Test sends alert nobody.
+        foreach (var group in touched.Where(_ => incidentClass != IncidentClass.Test).GroupBy(t => (t.Incident.Id, t.Kind)))
         {
             var (incident, kind, d) = group.Last();
             var cells = incident.Cells.Count(c => c.RecoveredAtUtc is null);

@@ -24,12 +24,17 @@ public interface IProbeTransport
 }
 
 /// <summary>Probes go out as real mail through the delivery engine.</summary>
-public sealed class EngineProbeTransport(DeliveryEngine engine, RecoveryOptions options) : IProbeTransport
+public sealed class EngineProbeTransport(DeliveryEngine engine, RecoveryOptions options, AttemptRecorder? recorder = null) : IProbeTransport
 {
     public async Task<string?> SendProbeAsync(SendingIp ip, string providerId, string recipient, int number, CancellationToken cancellationToken)
     {
         var message = ReleaseMessage.Build(0, options.ProbeFrom, "PrPortal recovery probe", recipient, $"Recovery probe {ip.Address} #{number}", "PrPortal: delivery probe after a block. No action needed.");
         var result = (await engine.SendAsync(new SendRequest(message, options.ProbeFrom, [new OutgoingRecipient(recipient)], SendingRoute.From(ip)), cancellationToken)).Single();
+        if (recorder is not null)
+        {
+            // A probe's answer is evidence like any other: the grid and the detector see it, the ledger never does.
+            await recorder.RecordAsync([result], cancellationToken, TrafficClass.Probe);
+        }
         return result.Outcome == AttemptOutcome.Accepted ? null : $"{recipient}: {result.ReplyCode} {result.ReplyText ?? result.Error}".Trim();
     }
 }

@@ -128,7 +128,7 @@ public sealed class ResendRunner(
                 var message = ReleaseMessage.BuildResend(mail.DeliveryId, item.MessageId, mail.FromAddress, mail.Company, mail.Email, mail.Title,
                     ReleaseMessage.StandInBody, notice);
                 var results = await sender.SendMessageAsync(mail.DeliveryId, mail.Email, message, ip, cancellationToken);
-                await recorder.RecordAsync(results, cancellationToken);
+                await recorder.RecordAsync(results, cancellationToken, TrafficClass.Resend);
                 var result = results[0];
 
                 // The ledger after the send.

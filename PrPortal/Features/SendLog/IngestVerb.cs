@@ -2,14 +2,15 @@ using PrPortal.Hosting;
 
 namespace PrPortal.Features.SendLog;
 
-/// <summary>`ingest --format postfix|pmta|jsonl [--ip-map FILE] [--year YYYY] FILE...`</summary>
+/// <summary>`ingest --format postfix|pmta|jsonl|dsn [--source NAME] [--ip-map FILE] [--year YYYY] FILE...`</summary>
 public static class IngestVerb
 {
-    private const string Usage = "Usage: ingest --format postfix|pmta|jsonl [--ip-map FILE] [--year YYYY] FILE...";
+    private const string Usage = "Usage: ingest --format postfix|pmta|jsonl|dsn [--source NAME] [--ip-map FILE] [--year YYYY] FILE...";
+    private static readonly string[] AllFormats = [.. SendLogIngestor.Formats, "dsn"];
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken cancellationToken)
     {
-        string? format = null, ipMapFile = null;
+        string? format = null, ipMapFile = null, source = null;
         int? year = null;
         var files = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -18,6 +19,9 @@ public static class IngestVerb
             {
                 case "--format" when i + 1 < args.Length:
                     format = args[++i];
+                    break;
+                case "--source" when i + 1 < args.Length && args[i + 1].Trim().Length is > 0 and <= 200:
+                    source = args[++i].Trim();
                     break;
                 case "--ip-map" when i + 1 < args.Length:
                     ipMapFile = args[++i];
@@ -33,9 +37,9 @@ public static class IngestVerb
                     break;
             }
         }
-        if (format is null || !SendLogIngestor.Formats.Contains(format))
+        if (format is null || !AllFormats.Contains(format))
         {
-            throw new OpsVerbs.VerbUsageException($"--format must be one of {string.Join(", ", SendLogIngestor.Formats)}. {Usage}");
+            throw new OpsVerbs.VerbUsageException($"--format must be one of {string.Join(", ", AllFormats)}. {Usage}");
         }
         if (files.Count == 0)
         {
@@ -47,19 +51,58 @@ public static class IngestVerb
         }
         var ipMap = ipMapFile is null ? null : ReadIpMap(ipMapFile);
 
-        var ingestor = services.GetRequiredService<SendLogIngestor>();
-        long lines = 0, attempts = 0, rejected = 0;
-        double seconds = 0;
+        var total = IngestResult.Empty;
+        if (format == "dsn")
+        {
+            total = await IngestBouncesAsync(services.GetRequiredService<Bounces.BounceIngestor>(), files, cancellationToken);
+        }
+        else
+        {
+            var ingestor = services.GetRequiredService<SendLogIngestor>();
+            foreach (var file in files)
+            {
+                total = total.Add(await ingestor.IngestFileAsync(format, file, ipMap, year, cancellationToken, source));
+            }
+        }
+        OpsVerbs.Print(total.ToJson());
+        return 0;
+    }
+
+    /// <summary>DSN files (one message, or an mbox of many): a message is a line here; one that names no recipient is rejected.</summary>
+    private static async Task<IngestResult> IngestBouncesAsync(Bounces.BounceIngestor ingestor, List<string> files, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        long messages = 0, records = 0, attempts = 0, duplicates = 0, rejected = 0, unattributed = 0;
         foreach (var file in files)
         {
-            var result = await ingestor.IngestFileAsync(format, file, ipMap, year, cancellationToken);
-            lines += result.Lines;
-            attempts += result.Attempts;
-            rejected += result.RejectedLines;
-            seconds += result.Seconds;
+            IReadOnlyList<MimeKit.MimeMessage> bounces;
+            try
+            {
+                bounces = Bounces.BounceFile.Load(file, cancellationToken);
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"{file}: not a mail message: {e.Message}");
+                messages++;
+                rejected++;
+                continue;
+            }
+            foreach (var chunk in bounces.Chunk(500))
+            {
+                var result = await ingestor.IngestAsync(chunk, cancellationToken);
+                messages += result.Messages;
+                records += result.Records;
+                attempts += result.Attempts;
+                duplicates += result.Duplicates;
+                unattributed += result.Unattributed;
+                rejected += result.Unreadable;
+                if (result.Unreadable > 0)
+                {
+                    Console.Error.WriteLine($"{file}: {result.Unreadable} message(s) name no recipient of a bounce");
+                }
+            }
         }
-        OpsVerbs.Print(new { lines, attempts, rejected_lines = rejected, seconds = Math.Round(seconds, 2) });
-        return 0;
+        return new IngestResult(messages, records, attempts, duplicates, rejected, unattributed, 0, Math.Round(watch.Elapsed.TotalSeconds, 2));
     }
 
     /// <summary>Lines of "TRANSPORT IP" (Postfix syslog_name or VMTA, then the sending IP); '#' starts a comment.</summary>

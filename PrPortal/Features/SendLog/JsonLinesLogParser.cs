@@ -7,7 +7,7 @@ namespace PrPortal.Features.SendLog;
 /// <summary>One line of PrPortal's own delivery log (what the delivery engine writes).</summary>
 public sealed record DeliveryLogLine
 {
-    [JsonPropertyName("at")] public DateTime At { get; init; }
+    [JsonPropertyName("at"), JsonConverter(typeof(UtcTimeConverter))] public DateTime At { get; init; }
     [JsonPropertyName("delivery_id")] public long? DeliveryId { get; init; }
     [JsonPropertyName("recipient")] public required string Recipient { get; init; }
     [JsonPropertyName("source_ip")] public string? SourceIp { get; init; }
@@ -23,41 +23,49 @@ public sealed record DeliveryLogLine
     public static readonly JsonSerializerOptions Options = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 }
 
+/// <summary>An ISO 8601 time with its offset, or without one taken as UTC: never the machine's own zone.</summary>
+public sealed class UtcTimeConverter : JsonConverter<DateTime>
+{
+    public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetString() is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at.UtcDateTime
+            : throw new JsonException($"'at' is not a time: {reader.GetString()}");
+
+    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}
+
 /// <summary>PrPortal's own JSON-lines delivery log, one attempt per line.</summary>
 public sealed class JsonLinesLogParser : ISendLogParser
 {
-    public long LinesRead { get; private set; }
-
-    public IEnumerable<ParseOutcome> Parse(TextReader reader)
+    public ParseOutcome Parse(long number, string line)
     {
-        var number = LinesRead;
-        while (reader.ReadLine() is { } line)
+        if (string.IsNullOrWhiteSpace(line))
         {
-            number++;
-            LinesRead = number;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            DeliveryLogLine? entry;
-            string? problem = null;
-            try
-            {
-                entry = JsonSerializer.Deserialize<DeliveryLogLine>(line, DeliveryLogLine.Options);
-            }
-            catch (JsonException e)
-            {
-                entry = null;
-                problem = $"not a JSON delivery record: {e.Message}";
-            }
-            if (entry is null || !Enum.TryParse<AttemptOutcome>(entry.Outcome, ignoreCase: true, out var outcome))
-            {
-                yield return new(number, null, RejectedLine.Of(number, problem ?? $"unknown outcome '{entry?.Outcome}'", line));
-                continue;
-            }
-            yield return new(number, new SendLogRecord(DateTime.SpecifyKind(entry.At, DateTimeKind.Utc).ToUniversalTime(), entry.Recipient, entry.SourceIp,
-                entry.Mx, entry.EnvelopeFrom ?? (entry.DeliveryId is { } id ? $"bounce+d{id}@" : null), entry.MessageId,
-                entry.ReplyCode, entry.Status, entry.Reply, entry.Error, outcome), null);
+            return ParseOutcome.Note(number);
         }
+        DeliveryLogLine? entry;
+        string? problem = null;
+        try
+        {
+            entry = JsonSerializer.Deserialize<DeliveryLogLine>(line, DeliveryLogLine.Options);
+        }
+        catch (JsonException e)
+        {
+            entry = null;
+            problem = $"not a JSON delivery record: {e.Message}";
+        }
+        if (entry is null || !Enum.TryParse<AttemptOutcome>(entry.Outcome, ignoreCase: true, out var outcome) || !Enum.IsDefined(outcome))
+        {
+            return ParseOutcome.Reject(number, problem ?? $"unknown outcome '{entry?.Outcome}'", line);
+        }
+        if (string.IsNullOrWhiteSpace(entry.Recipient) || entry.At == default)
+        {
+            return ParseOutcome.Reject(number, "record lacks recipient or time", line);
+        }
+        return new(number, new SendLogRecord(entry.At, entry.Recipient, entry.SourceIp,
+            entry.Mx, entry.EnvelopeFrom ?? (entry.DeliveryId is { } id ? $"bounce+d{id}@" : null), entry.MessageId,
+            entry.ReplyCode, entry.Status, entry.Reply, entry.Error, outcome), null);
     }
 }

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using PrPortal.Infrastructure.Files;
 
 namespace PrPortal.Features.SendLog;
 
@@ -7,96 +6,114 @@ namespace PrPortal.Features.SendLog;
 public sealed record FollowedLog
 {
     public string Path { get; init; } = "";
-    /// <summary>"postfix" or "jsonl" (a CSV's header is only at its top, so PowerMTA files are ingested whole).</summary>
+    /// <summary>"postfix", "jsonl" or "pmta".</summary>
     public string Format { get; init; } = "postfix";
     public string? IpMapFile { get; init; }
     /// <summary>Read the file from its start when first seen, instead of only what is written from now on.</summary>
     public bool FromStart { get; init; }
+    /// <summary>The source name the records' keys are made with (default: the format).</summary>
+    public string? Source { get; init; }
+}
+
+/// <summary>Where a followed log stands, for the jobs page and /healthz.</summary>
+public sealed record FollowerStatus(string Path, string Format, long Position, long Length, DateTime? LastReadAtUtc, string? LastError,
+    DateTime? LastErrorAtUtc, int Failures, DateTime? RetryAtUtc, long Lines)
+{
+    public long LagBytes => Math.Max(0, Length - Position);
+    public bool Failing => LastError is not null && Failures > 0;
 }
 
 /// <summary>
-/// Follows one growing log file like `tail -F`: ingests complete new lines as they are written, and
-/// when the file is rotated (renamed and recreated, or truncated) reads the old one to its end before
-/// starting on the new one. One parser is kept throughout, so a message's lines are joined even when
-/// they arrive in different polls.
+/// Follows one growing log like `tail -F`, knowing the file by its identity (device and inode): new
+/// complete lines go in as they are written, from the offset committed with them in the database, so a
+/// restarted portal reads on where it stopped. When the file is rotated (renamed and recreated) the old
+/// one is read to its end first; when it is truncated or rewritten it is read from its start (its records'
+/// keys keep anything from counting twice). One parser per file joins a message's lines across polls.
 /// </summary>
-public sealed class LogFollower(FollowedLog log, SendLogIngestor ingestor, ILogger logger) : IAsyncDisposable
+public sealed class LogFollower(FollowedLog log, SendLogIngestor ingestor, TimeProvider clock, ILogger logger) : IAsyncDisposable
 {
     private FileStream? _stream;
     private string? _identity;
-    private long _position;
     private ISendLogParser? _parser;
-    private readonly List<byte> _partial = [];
+    private bool _seenBefore;
+    private long _lines;
+    private DateTime? _lastRead;
+
+    public FollowerStatus Status { get; private set; } = new(log.Path, log.Format, 0, 0, null, null, null, 0, null, 0);
 
     public async Task<IngestResult> PollAsync(CancellationToken cancellationToken)
     {
-        _parser ??= SendLogIngestor.Parser(log.Format,
-            await ingestor.TransportsAsync(log.IpMapFile is null ? null : IngestVerb.ReadIpMap(log.IpMapFile), cancellationToken), DateTime.UtcNow.Year);
-        var total = new IngestResult(0, 0, 0, 0, 0);
+        var total = IngestResult.Empty;
+        FileStream? current = null;
+        try
+        {
+            current = File.Exists(log.Path) ? SendLogIngestor.Open(log.Path) : null;
+        }
+        catch (FileNotFoundException)
+        {
+            // rotated away between the check and the open
+        }
+        var currentIdentity = current is null ? null : FileIdentity.Of(current.SafeFileHandle, log.Path);
+        if (_stream is not null && currentIdentity is not null && currentIdentity != _identity)
+        {
+            logger.LogInformation("{Path} was rotated: reading the old file to its end, then the new one", log.Path);
+            total = total.Add(await ReadAsync(_stream, untilEnd: true, cancellationToken));
+            await _stream.DisposeAsync();
+            _stream = null;
+            _parser = null;
+        }
+        if (current is null)
+        {
+            if (_stream is not null)
+            {
+                total = total.Add(await ReadAsync(_stream, untilEnd: false, cancellationToken));
+            }
+            return total;
+        }
         if (_stream is null)
         {
-            if (!File.Exists(log.Path))
+            _stream = current;
+            _identity = currentIdentity;
+            if (!_seenBefore && !log.FromStart)
             {
-                return total;
+                await ingestor.SkipToEndAsync(_stream, log.Path, cancellationToken);
             }
-            Open(fromStart: log.FromStart);
+            _seenBefore = true;
         }
-        var current = File.Exists(log.Path) ? Identity(log.Path) : null;
-        var rotated = current is not null && (current != _identity || new FileInfo(log.Path).Length < _position);
-        total = Add(total, await ReadNewAsync(cancellationToken)); // whatever the old file still had
-        if (rotated)
+        else
         {
-            logger.LogInformation("{Path} was rotated: following the new file", log.Path);
-            await _stream!.DisposeAsync();
-            Open(fromStart: true);
-            total = Add(total, await ReadNewAsync(cancellationToken));
+            await current.DisposeAsync();
         }
+        total = total.Add(await ReadAsync(_stream, untilEnd: false, cancellationToken));
         return total;
     }
 
-    private void Open(bool fromStart)
+    private async Task<IngestResult> ReadAsync(FileStream stream, bool untilEnd, CancellationToken cancellationToken)
     {
-        _stream = new FileStream(log.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        _identity = Identity(log.Path);
-        _position = fromStart ? 0 : _stream.Length;
-        _partial.Clear();
+        var fresh = _parser is null;
+        _parser ??= SendLogIngestor.Parser(log.Format,
+            await ingestor.TransportsAsync(log.IpMapFile is null ? null : IngestVerb.ReadIpMap(log.IpMapFile), cancellationToken), clock.GetUtcNow().Year);
+        var result = await ingestor.IngestFileAsync(_parser, log.Format, stream, log.Path, log.Source ?? log.Format, untilEnd, withContext: fresh, cancellationToken);
+        _lines += result.Lines;
+        _lastRead = clock.GetUtcNow().UtcDateTime;
+        Status = Status with { Position = stream.Position, Length = stream.Length, LastReadAtUtc = _lastRead, Lines = _lines, LastError = null, Failures = 0, RetryAtUtc = null };
+        return result;
     }
 
-    private async Task<IngestResult> ReadNewAsync(CancellationToken cancellationToken)
+    /// <summary>A failed poll: the file is tried again later, backing off up to five minutes.</summary>
+    public void Failed(Exception e)
     {
-        var stream = _stream!;
-        if (stream.Length <= _position)
-        {
-            return new IngestResult(0, 0, 0, 0, 0);
-        }
-        stream.Position = _position;
-        var fresh = new byte[stream.Length - _position];
-        await stream.ReadExactlyAsync(fresh, cancellationToken);
-        _position += fresh.Length;
-        _partial.AddRange(fresh);
-        // Only complete lines go in; the rest waits for its end.
-        var end = _partial.LastIndexOf((byte)'\n');
-        if (end < 0)
-        {
-            return new IngestResult(0, 0, 0, 0, 0);
-        }
-        var complete = _partial.GetRange(0, end + 1).ToArray();
-        _partial.RemoveRange(0, end + 1);
-        await using var chunk = new MemoryStream(complete);
-        return await ingestor.IngestAsync(_parser!, chunk, $"follow:{log.Format}:{log.Path}", resume: false, cancellationToken);
+        var failures = Status.Failures + 1;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var wait = TimeSpan.FromSeconds(Math.Min(300, 2 * Math.Pow(2, Math.Min(failures, 10))));
+        Status = Status with { LastError = e.Message, LastErrorAtUtc = now, Failures = failures, RetryAtUtc = now + wait };
+        // A broken state (a stream half-read) is dropped; the next poll starts from the committed offset.
+        _stream?.Dispose();
+        _stream = null;
+        _parser = null;
     }
 
-    private static string Identity(string path)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var head = new byte[Math.Min(4096, file.Length)];
-        file.ReadExactly(head);
-        // An empty new file has no identity yet: its first line will give it one.
-        return head.Length == 0 ? "" : Convert.ToHexString(SHA256.HashData(head))[..16];
-    }
-
-    private static IngestResult Add(IngestResult a, IngestResult b) =>
-        new(a.Lines + b.Lines, a.Attempts + b.Attempts, a.RejectedLines + b.RejectedLines, a.Seconds + b.Seconds, a.TiedToDeliveries + b.TiedToDeliveries);
+    public bool Due => Status.RetryAtUtc is not { } at || clock.GetUtcNow().UtcDateTime >= at;
 
     public async ValueTask DisposeAsync()
     {
@@ -107,30 +124,34 @@ public sealed class LogFollower(FollowedLog log, SendLogIngestor ingestor, ILogg
     }
 }
 
-/// <summary>Follows every configured live log (SendLog:Follow) every two seconds.</summary>
+/// <summary>Follows every configured live log (SendLog:Follow) every two seconds; a failing file never stops the others or the portal.</summary>
 public sealed class LogFollowerService(SendLogOptions options, SendLogIngestor ingestor, ILogger<LogFollowerService> logger, TimeProvider clock) : BackgroundService
 {
+    private readonly List<LogFollower> _followers = options.Follow.Select(f => new LogFollower(f, ingestor, clock, logger)).ToList();
+
+    public IReadOnlyList<FollowerStatus> Statuses => _followers.Select(f => f.Status).ToList();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Follow.Count == 0)
+        if (_followers.Count == 0)
         {
             return;
         }
-        var followers = options.Follow.Select(f => new LogFollower(f, ingestor, logger)).ToList();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2), clock);
         try
         {
             do
             {
-                foreach (var follower in followers)
+                foreach (var follower in _followers.Where(f => f.Due))
                 {
                     try
                     {
                         await follower.PollAsync(stoppingToken);
                     }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                     {
-                        logger.LogWarning(e, "A followed log could not be read this time");
+                        logger.LogWarning(e, "Following {Path} failed; it is tried again later", follower.Status.Path);
+                        follower.Failed(e);
                     }
                 }
             }
@@ -142,7 +163,7 @@ public sealed class LogFollowerService(SendLogOptions options, SendLogIngestor i
         }
         finally
         {
-            foreach (var follower in followers)
+            foreach (var follower in _followers)
             {
                 await follower.DisposeAsync();
             }

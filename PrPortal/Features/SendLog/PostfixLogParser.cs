@@ -15,74 +15,66 @@ public sealed partial class PostfixLogParser(IReadOnlyDictionary<string, string>
 {
     private const int MaxOpenQueueIds = 200_000;
 
-    public long LinesRead { get; private set; }
-
     // Kept across calls, so a follower that feeds the log in pieces still joins a message's lines.
     private readonly Dictionary<string, (string? From, string? MessageId)> queue = new(StringComparer.Ordinal);
     private readonly Queue<string> order = new();
 
-    public IEnumerable<ParseOutcome> Parse(TextReader reader)
+    public ParseOutcome Parse(long number, string line)
     {
-        var number = LinesRead;
-        while (reader.ReadLine() is { } line)
+        if (line.Length == 0)
         {
-            number++;
-            LinesRead = number;
-            if (line.Length == 0)
-            {
-                continue;
-            }
-            if (!IsText(line))
-            {
-                yield return new(number, null, RejectedLine.Of(number, "not text (binary or wrongly encoded)", line));
-                continue;
-            }
-            var header = HeaderPattern().Match(line);
-            if (!header.Success)
-            {
-                yield return new(number, null, RejectedLine.Of(number, "not a Postfix log line", line));
-                continue;
-            }
-            var m = LinePattern().Match(line);
-            if (!m.Success)
-            {
-                // Other programs and Postfix lines without a queue ID (postscreen, anvil, …): not attempts, not errors.
-                continue;
-            }
-            var program = m.Groups["program"].Value;
-            var slash = program.IndexOf('/');
-            var syslogName = slash > 0 ? program[..slash] : program;
-            var daemon = slash > 0 ? program[(slash + 1)..] : program;
-            var id = m.Groups["queue"].Value;
-            var rest = m.Groups["rest"].Value;
-
-            switch (daemon)
-            {
-                case "cleanup" when MessageIdPattern().Match(rest) is { Success: true } mid:
-                    Remember(queue, order, id, q => q with { MessageId = mid.Groups[1].Value });
-                    break;
-                case "qmgr" when FromPattern().Match(rest) is { Success: true } from:
-                    Remember(queue, order, id, q => q with { From = from.Groups[1].Value });
-                    break;
-                case "qmgr" when rest == "removed":
-                    queue.Remove(id);
-                    break;
-                case "smtp" or "lmtp" or "error" or "retry":
-                    var delivery = DeliveryPattern().Match(rest);
-                    if (!delivery.Success)
-                    {
-                        break; // connection-level notes without a recipient
-                    }
-                    if (!TryTime(m.Groups["time"].Value, out var at))
-                    {
-                        yield return new(number, null, RejectedLine.Of(number, "unreadable timestamp", line));
-                        break;
-                    }
-                    queue.TryGetValue(id, out var known);
-                    yield return new(number, Record(at, delivery, syslogName, known.From, known.MessageId, id), null);
-                    break;
-            }
+            return ParseOutcome.Note(number);
         }
+        if (!IsText(line))
+        {
+            return ParseOutcome.Reject(number, "not text (binary or wrongly encoded)", line);
+        }
+        var header = HeaderPattern().Match(line);
+        if (!header.Success)
+        {
+            return ParseOutcome.Reject(number, "not a Postfix log line", line);
+        }
+        var m = LinePattern().Match(line);
+        if (!m.Success)
+        {
+            // Other programs and Postfix lines without a queue ID (postscreen, anvil, …): not attempts, not errors.
+            return ParseOutcome.Note(number);
+        }
+        var program = m.Groups["program"].Value;
+        var slash = program.IndexOf('/');
+        var syslogName = slash > 0 ? program[..slash] : program;
+        var daemon = slash > 0 ? program[(slash + 1)..] : program;
+        var id = m.Groups["queue"].Value;
+        var rest = m.Groups["rest"].Value;
+
+        switch (daemon)
+        {
+            case "cleanup" when MessageIdPattern().Match(rest) is { Success: true } mid:
+                Remember(queue, order, id, q => q with { MessageId = mid.Groups[1].Value });
+                break;
+            case "qmgr" when FromPattern().Match(rest) is { Success: true } from:
+                Remember(queue, order, id, q => q with { From = from.Groups[1].Value });
+                break;
+            case "qmgr" when rest == "removed":
+                queue.Remove(id);
+                break;
+            case "smtp" or "lmtp" or "error" or "retry" or "local" or "virtual" or "pipe" or "discard":
+                var delivery = DeliveryPattern().Match(rest);
+                if (!delivery.Success)
+                {
+                    // A line that names a recipient is a delivery line: cut short or bent, it is an error, not a note.
+                    return rest.StartsWith("to=<", StringComparison.Ordinal)
+                        ? ParseOutcome.Reject(number, "delivery line cut short or malformed (no status and reply)", line)
+                        : ParseOutcome.Note(number); // connection-level notes without a recipient
+                }
+                if (!TryTime(m.Groups["time"].Value, out var at))
+                {
+                    return ParseOutcome.Reject(number, "unreadable timestamp", line);
+                }
+                queue.TryGetValue(id, out var known);
+                return new(number, Record(at, delivery, syslogName, known.From, known.MessageId, id), null);
+        }
+        return ParseOutcome.Note(number);
     }
 
     private SendLogRecord Record(DateTime at, Match delivery, string syslogName, string? from, string? messageId, string queueId)

@@ -1,18 +1,38 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using PrPortal.Components.Shared;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
-using PrPortal.Features.Bounces;
-using PrPortal.Features.Delivery;
-using PrPortal.Features.Providers;
+using PrPortal.Infrastructure.Files;
+using PrPortal.Pipeline;
 
 namespace PrPortal.Features.SendLog;
 
-public sealed record IngestResult(long Lines, long Attempts, long RejectedLines, double Seconds, long TiedToDeliveries);
+/// <summary>
+/// What one read of a log came to. Every line is a record, a known line that is not an attempt, or
+/// rejected: <c>Lines = Records + Notes + RejectedLines</c>. <see cref="Attempts"/> are newly stored
+/// against deliveries; <see cref="Duplicates"/> are records seen before.
+/// </summary>
+public sealed record IngestResult(long Lines, long Records, long Attempts, long Duplicates, long RejectedLines, long Unattributed, long Notes, double Seconds)
+{
+    public static readonly IngestResult Empty = new(0, 0, 0, 0, 0, 0, 0, 0);
+
+    public IngestResult Add(IngestResult other) => new(Lines + other.Lines, Records + other.Records, Attempts + other.Attempts,
+        Duplicates + other.Duplicates, RejectedLines + other.RejectedLines, Unattributed + other.Unattributed, Notes + other.Notes,
+        Math.Round(Seconds + other.Seconds, 2));
+
+    /// <summary>The verb's and the API's JSON.</summary>
+    public object ToJson() => new
+    {
+        lines = Lines,
+        records = Records,
+        attempts = Attempts,
+        duplicates = Duplicates,
+        rejected_lines = RejectedLines,
+        unattributed = Unattributed,
+        seconds = Math.Round(Seconds, 2),
+    };
+}
 
 /// <summary>Section "SendLog".</summary>
 public sealed record SendLogOptions
@@ -25,36 +45,122 @@ public sealed record SendLogOptions
 }
 
 /// <summary>
-/// Streams a send log into attempts: every record is classified and counted in the hourly rollups;
-/// records that name a known delivery and sending IP also become DeliveryAttempt rows. Rejected lines
-/// are counted and kept with their reason; a file read before is read on from where it stopped.
+/// Reads send logs line by line into the attempt pipeline, in batches. A file is known by its identity
+/// (device and inode) and read on from its committed offset, so the same file again, renamed or rotated,
+/// adds nothing; a copy or a re-post is read again and every record is a duplicate by its key. Rejected
+/// lines are counted and the first of them kept with their reason.
 /// </summary>
 public sealed class SendLogIngestor(
     IDbContextFactory<PortalDbContext> factory,
-    ReplyClassifier classifier,
+    AttemptPipeline pipeline,
     SendLogOptions options,
-    Incidents.DetectionService detection,
     TimeProvider clock,
     ILogger<SendLogIngestor> logger)
 {
     private const int MaxStoredRejections = 1000;
-    private readonly Regex _delivery = new(options.DeliveryPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    /// <summary>How much of a file before its offset is read again for context (a Postfix message's earlier lines).</summary>
+    private const int ContextBytes = 1 << 20;
+    private readonly DeliveryIds _deliveryIds = new(options.DeliveryPattern);
 
     public static readonly string[] Formats = ["postfix", "pmta", "jsonl"];
 
-    public async Task<IngestResult> IngestFileAsync(string format, string path, IReadOnlyDictionary<string, string>? ipMap, int? year, CancellationToken cancellationToken)
+    /// <summary>Reads a whole file, from where an earlier read of the same file stopped.</summary>
+    public async Task<IngestResult> IngestFileAsync(string format, string path, IReadOnlyDictionary<string, string>? ipMap, int? year,
+        CancellationToken cancellationToken, string? source = null)
     {
         var full = Path.GetFullPath(path);
-        await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
-        var source = $"{format}:{full}:{await IdentityAsync(stream, cancellationToken)}";
-        stream.Position = 0;
-        return await IngestAsync(format, stream, source, ipMap, year ?? File.GetLastWriteTimeUtc(full).Year, resume: true, cancellationToken);
+        await using var stream = Open(full);
+        var parser = Parser(format, await TransportsAsync(ipMap, cancellationToken), year ?? File.GetLastWriteTimeUtc(full).Year);
+        return await IngestFileAsync(parser, format, stream, full, source ?? format, untilEnd: true, withContext: true, cancellationToken);
     }
 
-    public async Task<IngestResult> IngestAsync(string format, Stream stream, string source, IReadOnlyDictionary<string, string>? ipMap, int year, bool resume, CancellationToken cancellationToken)
+    public static FileStream Open(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+
+    /// <summary>
+    /// Reads an open file from its checkpoint. <paramref name="untilEnd"/>: a finished file's last line
+    /// counts without its newline; a growing file's waits for it. <paramref name="withContext"/>: a new
+    /// parser first reads the lines before the checkpoint again, to join messages begun there.
+    /// </summary>
+    public async Task<IngestResult> IngestFileAsync(ISendLogParser parser, string format, FileStream stream, string path, string source, bool untilEnd,
+        bool withContext, CancellationToken cancellationToken)
     {
-        var parser = Parser(format, await TransportsAsync(ipMap, cancellationToken), year);
-        return await IngestAsync(parser, stream, source, resume, cancellationToken);
+        var fileKey = FileIdentity.Of(stream.SafeFileHandle, path);
+        FileCheckpoint? checkpoint;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            checkpoint = await db.FileCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.FileKey == fileKey, cancellationToken);
+        }
+        long offset = 0, lineNumber = 0;
+        if (checkpoint is not null && checkpoint.Offset <= stream.Length && await TailHashAsync(stream, checkpoint.Offset, cancellationToken) == checkpoint.TailHash)
+        {
+            offset = checkpoint.Offset;
+            lineNumber = checkpoint.Lines;
+        }
+        else if (checkpoint is not null)
+        {
+            logger.LogWarning("{Path} no longer holds what was read to {Offset} bytes: it was truncated or rewritten, reading it from its start", path, checkpoint.Offset);
+        }
+        if (offset > 0 && withContext && format == "postfix")
+        {
+            await ReadContextAsync(parser, stream, offset, cancellationToken);
+        }
+        stream.Position = offset;
+        var reader = new LineReader(stream, offset);
+        var result = await RunAsync(parser, reader.ReadAsync(untilEnd, cancellationToken), source, lineNumber,
+            (db, end, lines, ct) => SaveCheckpointAsync(db, stream, fileKey, path, end, lines, ct), cancellationToken);
+        return result;
+    }
+
+    /// <summary>
+    /// Marks a file read up to its current end without reading it: a log followed for the first time, when
+    /// only new lines count. A path followed before is not skipped (a file that replaced it while the portal
+    /// was down is new, and read from its start).
+    /// </summary>
+    public async Task SkipToEndAsync(FileStream stream, string path, CancellationToken cancellationToken)
+    {
+        var fileKey = FileIdentity.Of(stream.SafeFileHandle, path);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (await db.FileCheckpoints.AnyAsync(c => c.FileKey == fileKey || c.Path == path, cancellationToken))
+        {
+            return;
+        }
+        // Up to the last complete line: a line being written is read when it ends.
+        var end = stream.Length;
+        var buffer = new byte[4096];
+        while (end > 0)
+        {
+            var from = Math.Max(0, end - buffer.Length);
+            stream.Position = from;
+            var n = await stream.ReadAtLeastAsync(buffer.AsMemory(0, (int)(end - from)), (int)(end - from), false, cancellationToken);
+            var newline = Array.LastIndexOf(buffer, (byte)'\n', n - 1);
+            if (newline >= 0)
+            {
+                end = from + newline + 1;
+                break;
+            }
+            end = from;
+        }
+        await SaveCheckpointAsync(db, stream, fileKey, path, end, 0, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>A hash of the bytes just before the offset: a file rewritten in place under the same inode no longer matches.</summary>
+    private static async Task<string> TailHashAsync(FileStream stream, long offset, CancellationToken cancellationToken)
+    {
+        var length = (int)Math.Min(256, offset);
+        var tail = new byte[length];
+        stream.Position = offset - length;
+        await stream.ReadExactlyAsync(tail, cancellationToken);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(tail))[..16];
+    }
+
+    /// <summary>Reads a stream that has no identity (an API body): its records are known by their keys only.</summary>
+    public async Task<IngestResult> IngestStreamAsync(string format, Stream stream, string source, int year, CancellationToken cancellationToken)
+    {
+        var parser = Parser(format, await TransportsAsync(null, cancellationToken), year);
+        var reader = new LineReader(stream, 0);
+        return await RunAsync(parser, reader.ReadAsync(true, cancellationToken), source, 0, null, cancellationToken);
     }
 
     /// <summary>The transport (syslog name, VMTA) → sending IP map: the given one, else the pool's own.</summary>
@@ -68,77 +174,6 @@ public sealed class SendLogIngestor(
         return await db.SendingIps.AsNoTracking().Where(i => i.Transport != null).ToDictionaryAsync(i => i.Transport!, i => i.Address, cancellationToken);
     }
 
-    /// <summary>Ingests with a parser the caller keeps (a follower feeds one parser piece by piece).</summary>
-    public async Task<IngestResult> IngestAsync(ISendLogParser parser, Stream stream, string source, bool resume, CancellationToken cancellationToken)
-    {
-        var watch = Stopwatch.StartNew();
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var ipIds = await db.SendingIps.AsNoTracking().ToDictionaryAsync(i => i.Address, i => i.Id, cancellationToken);
-        var linesBefore = parser.LinesRead;
-
-        var checkpoint = resume ? await db.IngestCheckpoints.FirstOrDefaultAsync(c => c.Source == source, cancellationToken) : null;
-        var skipThrough = checkpoint?.LinesDone ?? 0;
-
-        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, 1 << 16);
-        long lines = 0, attempts = 0, rejected = 0, tied = 0;
-        var recent = new HashSet<(DateTime, string, string?, AttemptOutcome, string?)>();
-        var recentOrder = new Queue<(DateTime, string, string?, AttemptOutcome, string?)>();
-        var batch = new List<(SendLogRecord Record, Classification? Meaning, string Provider, long? DeliveryId)>(options.BatchSize);
-        var rejections = new List<IngestRejection>();
-
-        foreach (var outcome in parser.Parse(reader))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            lines = Math.Max(lines, outcome.LineNumber);
-            if (outcome.LineNumber <= skipThrough)
-            {
-                continue;
-            }
-            if (outcome.Rejected is { } bad)
-            {
-                rejected++;
-                Keep(rejections, source, bad);
-                continue;
-            }
-            var record = outcome.Record!;
-            // The same attempt twice (a duplicated line, an overlapping shipment) counts once.
-            var fingerprint = (record.AtUtc, record.Recipient, record.QueueId, record.Outcome, record.ReplyText ?? record.Error);
-            if (!recent.Add(fingerprint))
-            {
-                rejected++;
-                Keep(rejections, source, RejectedLine.Of(outcome.LineNumber, "duplicate of an earlier line", record.Recipient));
-                continue;
-            }
-            recentOrder.Enqueue(fingerprint);
-            if (recentOrder.Count > 100_000)
-            {
-                recent.Remove(recentOrder.Dequeue());
-            }
-            attempts++;
-            batch.Add((record, Meaning(record), Provider(record), DeliveryIdOf(record)));
-            if (batch.Count >= options.BatchSize)
-            {
-                tied += await FlushAsync(db, batch, ipIds, cancellationToken);
-            }
-        }
-        tied += await FlushAsync(db, batch, ipIds, cancellationToken);
-        lines = Math.Max(lines, parser.LinesRead) - linesBefore;
-
-        if (rejections.Count > 0)
-        {
-            db.IngestRejections.AddRange(rejections);
-        }
-        if (resume)
-        {
-            checkpoint ??= db.IngestCheckpoints.Add(new IngestCheckpoint { Source = source }).Entity;
-            checkpoint.LinesDone = Math.Max(checkpoint.LinesDone, lines);
-            checkpoint.UpdatedAtUtc = clock.GetUtcNow().UtcDateTime;
-        }
-        await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Ingested {Source}: {Lines} lines, {Attempts} attempts, {Rejected} rejected", source, lines, attempts, rejected);
-        return new IngestResult(lines, attempts, rejected, Math.Round(watch.Elapsed.TotalSeconds, 2), tied);
-    }
-
     public static ISendLogParser Parser(string format, IReadOnlyDictionary<string, string> transports, int year) => format switch
     {
         "postfix" => new PostfixLogParser(transports, year, PortalTime.Tokyo),
@@ -147,135 +182,162 @@ public sealed class SendLogIngestor(
         _ => throw new ArgumentException($"Unknown format '{format}': use {string.Join(", ", Formats)}."),
     };
 
-    private Classification? Meaning(SendLogRecord record) => record switch
-    {
-        { Outcome: AttemptOutcome.Accepted } => null,
-        { ReplyText: { } reply } => classifier.ClassifyReply(reply),
-        { Error: { } error } => classifier.Classify(record.EnhancedStatus, null, error),
-        _ => null,
-    };
+    private delegate Task Checkpoint(PortalDbContext db, long endOffset, long lines, CancellationToken cancellationToken);
 
-    private static string Provider(SendLogRecord record)
+    private async Task<IngestResult> RunAsync(ISendLogParser parser, IAsyncEnumerable<FileLine> lines, string source, long lineNumber,
+        Checkpoint? checkpoint, CancellationToken cancellationToken)
     {
-        var domain = record.Recipient[(record.Recipient.LastIndexOf('@') + 1)..];
-        return ProviderClassifier.Known(domain)
-            ?? (record.RelayHost is { Length: > 0 } relay ? ProviderClassifier.FromMx([relay]) : ProviderClassifier.Unknown);
+        var watch = Stopwatch.StartNew();
+        long read = 0, records = 0, attempts = 0, duplicates = 0, rejected = 0, unattributed = 0, notes = 0, storedRejections = 0;
+        var batch = new List<AttemptRecord>(options.BatchSize);
+        var rejections = new List<IngestRejection>();
+        long endOffset = 0;
+
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0 && rejections.Count == 0 && checkpoint is null)
+            {
+                return;
+            }
+            var (end, number) = (endOffset, lineNumber);
+            var keep = rejections.ToList();
+            var result = await pipeline.ProcessAsync(batch, async (db, ct) =>
+            {
+                db.IngestRejections.AddRange(keep);
+                if (checkpoint is not null)
+                {
+                    await checkpoint(db, end, number, ct);
+                }
+                await db.SaveChangesAsync(ct);
+            }, cancellationToken);
+            attempts += result.Stored;
+            duplicates += result.Duplicates;
+            unattributed += result.Unattributed;
+            batch.Clear();
+            rejections.Clear();
+        }
+
+        await foreach (var line in lines.WithCancellation(cancellationToken))
+        {
+            lineNumber++;
+            read++;
+            endOffset = line.EndOffset;
+            var outcome = line.TooLong
+                ? ParseOutcome.Reject(lineNumber, $"line longer than {LineReader.DefaultMaxLineBytes / 1024} KB", line.Text)
+                : parser.Parse(lineNumber, line.Text);
+            if (outcome.Rejected is { } bad)
+            {
+                rejected++;
+                if (storedRejections++ < MaxStoredRejections)
+                {
+                    rejections.Add(Rejection(source, bad));
+                }
+            }
+            else if (outcome.Record is { } record)
+            {
+                records++;
+                batch.Add(ToRecord(record, source));
+                if (batch.Count >= options.BatchSize)
+                {
+                    await FlushAsync();
+                }
+            }
+            else
+            {
+                notes++;
+            }
+        }
+        if (read > 0 || batch.Count > 0)
+        {
+            await FlushAsync();
+        }
+        var total = new IngestResult(read, records, attempts, duplicates, rejected, unattributed, notes, Math.Round(watch.Elapsed.TotalSeconds, 2));
+        if (read > 0)
+        {
+            logger.LogInformation("Ingested {Source}: {Lines} lines, {Records} records, {Attempts} stored, {Duplicates} duplicates, {Rejected} rejected, {Unattributed} unattributed",
+                source, read, records, attempts, duplicates, rejected, unattributed);
+        }
+        return total;
     }
 
-    private long? DeliveryIdOf(SendLogRecord record)
+    private AttemptRecord ToRecord(SendLogRecord r, string source) => new()
     {
-        foreach (var value in new[] { record.EnvelopeFrom, record.MessageId })
+        Origin = RecordOrigin.Log,
+        Key = AttemptRecord.LogKey(source, r.QueueId, r.Recipient, r.AtUtc, r.Outcome, r.EnhancedStatus),
+        AtUtc = r.AtUtc,
+        SourceIp = r.SourceIp,
+        Recipient = r.Recipient,
+        DeliveryId = _deliveryIds.Find(r.EnvelopeFrom, r.MessageId),
+        MxHost = r.RelayHost,
+        ReplyCode = r.ReplyCode,
+        EnhancedStatus = r.EnhancedStatus,
+        ReplyText = r.ReplyText,
+        Error = r.Error,
+        Outcome = r.Outcome,
+    };
+
+    /// <summary>Feeds the parser the lines just before the offset, so messages begun there are joined; their records were taken before.</summary>
+    private static async Task ReadContextAsync(ISendLogParser parser, FileStream stream, long offset, CancellationToken cancellationToken)
+    {
+        var start = Math.Max(0, offset - ContextBytes);
+        stream.Position = start;
+        var reader = new LineReader(stream, start);
+        var first = start > 0; // the first line from the middle of the file is a piece
+        await foreach (var line in reader.ReadAsync(false, cancellationToken))
         {
-            if (value is not null && _delivery.Match(value) is { Success: true } m && long.TryParse(m.Groups["delivery"].Value, out var id))
+            if (line.EndOffset > offset)
+            {
+                break;
+            }
+            if (!first && !line.TooLong)
+            {
+                parser.Parse(0, line.Text);
+            }
+            first = false;
+        }
+    }
+
+    private async Task SaveCheckpointAsync(PortalDbContext db, FileStream stream, string fileKey, string path, long endOffset, long lines, CancellationToken cancellationToken)
+    {
+        var row = await db.FileCheckpoints.FirstOrDefaultAsync(c => c.FileKey == fileKey, cancellationToken)
+            ?? db.FileCheckpoints.Add(new FileCheckpoint { FileKey = fileKey, Path = path }).Entity;
+        row.Path = path.Length > 1000 ? path[..1000] : path;
+        if (endOffset > 0)
+        {
+            var position = stream.Position;
+            row.TailHash = await TailHashAsync(stream, endOffset, cancellationToken);
+            stream.Position = position;
+            row.Offset = endOffset;
+            row.Lines = lines;
+        }
+        row.UpdatedAtUtc = clock.GetUtcNow().UtcDateTime;
+    }
+
+    private IngestRejection Rejection(string source, RejectedLine bad) => new()
+    {
+        Source = source.Length > 600 ? source[..600] : source,
+        LineNumber = bad.LineNumber,
+        Reason = bad.Reason.Length > 300 ? bad.Reason[..300] : bad.Reason,
+        Excerpt = bad.Excerpt.Length > 300 ? bad.Excerpt[..300] : bad.Excerpt,
+        AtUtc = clock.GetUtcNow().UtcDateTime,
+    };
+}
+
+/// <summary>Finds our delivery id in a VERP return path or a Message-ID.</summary>
+public sealed class DeliveryIds(string pattern)
+{
+    private readonly System.Text.RegularExpressions.Regex _pattern = new(pattern,
+        System.Text.RegularExpressions.RegexOptions.Compiled | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    public long? Find(params string?[] values)
+    {
+        foreach (var value in values)
+        {
+            if (value is not null && _pattern.Match(value) is { Success: true } m && long.TryParse(m.Groups["delivery"].Value, out var id))
             {
                 return id;
             }
         }
         return null;
-    }
-
-    private async Task<long> FlushAsync(PortalDbContext db,
-        List<(SendLogRecord Record, Classification? Meaning, string Provider, long? DeliveryId)> batch,
-        IReadOnlyDictionary<string, int> ipIds, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0)
-        {
-            return 0;
-        }
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var counts = new Dictionary<RollupKey, int>();
-        foreach (var (record, meaning, provider, _) in batch)
-        {
-            var key = RollupKey.For(record.AtUtc, record.SourceIp ?? "unknown", provider, record.Outcome, meaning?.Reason, meaning?.IpBlock ?? false);
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-        }
-        await RollupWriter.AddAsync(db, counts, cancellationToken);
-
-        // Attempts tied to a delivery we sent, from an IP of our pool, are stored one by one.
-        var wanted = batch.Where(b => b.DeliveryId is not null && b.Record.SourceIp is not null && ipIds.ContainsKey(b.Record.SourceIp)).ToList();
-        var ids = wanted.Select(b => b.DeliveryId!.Value).Distinct().ToList();
-        var existing = ids.Count == 0 ? [] : (await db.Deliveries.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken)).ToHashSet();
-        var rows = wanted.Where(b => existing.Contains(b.DeliveryId!.Value)).ToList();
-        await InsertAttemptsAsync(db, rows, ipIds, cancellationToken);
-        foreach (var group in rows.GroupBy(r => AttemptRecorder.StatusAfter(r.Record.Outcome)))
-        {
-            var groupIds = group.Select(r => r.DeliveryId!.Value).ToList();
-            await db.Deliveries.Where(d => groupIds.Contains(d.Id) && d.Status != DeliveryStatus.Delivered)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, group.Key), cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        // Detection writes incidents on its own connection: only after this batch's write lock is released.
-        await detection.ObserveAsync(batch.Where(b => b.Record.SourceIp is not null).Select(b => new Incidents.Observation(b.Record.AtUtc,
-            b.Record.SourceIp!, b.Provider, b.Record.Outcome, b.Meaning?.IpBlock ?? false, b.Record.Recipient, b.Record.ReplyText ?? b.Record.Error)).ToList(), cancellationToken);
-        batch.Clear();
-        return rows.Count;
-    }
-
-    // The bulk path: one prepared INSERT reused for every row of the batch, inside the batch's transaction.
-    private static async Task InsertAttemptsAsync(PortalDbContext db,
-        List<(SendLogRecord Record, Classification? Meaning, string Provider, long? DeliveryId)> rows,
-        IReadOnlyDictionary<string, int> ipIds, CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-        var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction?)Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(db.Database.CurrentTransaction!);
-        command.CommandText = """
-            INSERT INTO DeliveryAttempts (DeliveryId, AttemptedAtUtc, SendingIpId, ProviderId, MxHost, ReplyCode, EnhancedStatus, ReplyText, Error, Reason, IpBlock, BlockList, Outcome)
-            VALUES ($delivery, $at, $ip, $provider, $mx, $code, $status, $text, $error, $reason, $ipblock, $list, $outcome)
-            """;
-        const Microsoft.Data.Sqlite.SqliteType integer = Microsoft.Data.Sqlite.SqliteType.Integer, text = Microsoft.Data.Sqlite.SqliteType.Text;
-        var p = new (string Name, Microsoft.Data.Sqlite.SqliteType Type)[]
-            {
-                ("$delivery", integer), ("$at", text), ("$ip", integer), ("$provider", text), ("$mx", text), ("$code", integer), ("$status", text),
-                ("$text", text), ("$error", text), ("$reason", text), ("$ipblock", integer), ("$list", text), ("$outcome", integer),
-            }
-            .Select(x => command.Parameters.Add(x.Name, x.Type)).ToArray();
-        command.Prepare();
-        foreach (var (record, meaning, provider, deliveryId) in rows)
-        {
-            object Db(object? value) => value ?? DBNull.Value;
-            p[0].Value = deliveryId!.Value;
-            p[1].Value = record.AtUtc;
-            p[2].Value = ipIds[record.SourceIp!];
-            p[3].Value = provider;
-            p[4].Value = Db(record.RelayHost);
-            p[5].Value = Db(record.ReplyCode);
-            p[6].Value = Db(record.EnhancedStatus);
-            p[7].Value = Db(record.ReplyText);
-            p[8].Value = Db(record.Error);
-            p[9].Value = Db(meaning?.Reason);
-            p[10].Value = meaning?.IpBlock == true ? 1 : 0;
-            p[11].Value = Db(meaning?.List);
-            p[12].Value = (int)record.Outcome;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
-
-    private void Keep(List<IngestRejection> rejections, string source, RejectedLine bad)
-    {
-        if (rejections.Count < MaxStoredRejections)
-        {
-            rejections.Add(new IngestRejection
-            {
-                Source = source.Length > 600 ? source[..600] : source,
-                LineNumber = bad.LineNumber,
-                Reason = bad.Reason.Length > 300 ? bad.Reason[..300] : bad.Reason,
-                Excerpt = bad.Excerpt.Length > 300 ? bad.Excerpt[..300] : bad.Excerpt,
-                AtUtc = clock.GetUtcNow().UtcDateTime,
-            });
-        }
-    }
-
-    /// <summary>A file is the same file while its first 4 KiB are the same (rotation writes a new one).</summary>
-    private static async Task<string> IdentityAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        var head = new byte[4096];
-        var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
-        return Convert.ToHexString(SHA256.HashData(head.AsSpan(0, read)))[..16];
     }
 }

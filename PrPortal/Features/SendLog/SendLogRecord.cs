@@ -24,14 +24,34 @@ public sealed record RejectedLine(long LineNumber, string Reason, string Excerpt
         new(lineNumber, reason, line.Length > 200 ? line[..200] : line);
 }
 
-/// <summary>A streaming parser: one line (or row) in, zero or more records or one rejection out.</summary>
+/// <summary>
+/// A line parser: every line is a record, a known line that is not an attempt (neither set), or rejected
+/// with a reason. State that joins a message's lines (Postfix queue ids) is kept across calls.
+/// </summary>
 public interface ISendLogParser
 {
-    /// <summary>Reads the whole stream, one record at a time, in constant memory.</summary>
-    IEnumerable<ParseOutcome> Parse(TextReader reader);
-
-    /// <summary>Lines (or rows) read so far, whether they held an attempt or not.</summary>
-    long LinesRead { get; }
+    ParseOutcome Parse(long lineNumber, string line);
 }
 
-public readonly record struct ParseOutcome(long LineNumber, SendLogRecord? Record, RejectedLine? Rejected);
+public readonly record struct ParseOutcome(long LineNumber, SendLogRecord? Record, RejectedLine? Rejected)
+{
+    public static ParseOutcome Note(long lineNumber) => new(lineNumber, null, null);
+    public static ParseOutcome Reject(long lineNumber, string reason, string line) => new(lineNumber, null, RejectedLine.Of(lineNumber, reason, line));
+}
+
+public static class SendLogParserExtensions
+{
+    /// <summary>The records and rejections of a whole text (notes left out), for tests and small inputs.</summary>
+    public static IEnumerable<ParseOutcome> ParseAll(this ISendLogParser parser, TextReader reader)
+    {
+        long number = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            var outcome = parser.Parse(++number, line);
+            if (outcome.Record is not null || outcome.Rejected is not null)
+            {
+                yield return outcome;
+            }
+        }
+    }
+}

@@ -13,10 +13,13 @@ namespace PrPortal.Sandbox.Logs;
 /// </summary>
 public static class PostfixLogGenerator
 {
-    public static long Write(TextWriter writer, IncidentScenario scenario, long messages, DateTime startUtc, TimeSpan span, long firstDeliveryId = 1)
+    /// <param name="recipientOf">The real recipient of a delivery id (a log of mail the portal sent); null: made-up addresses.</param>
+    public static long Write(TextWriter writer, IncidentScenario scenario, long messages, DateTime startUtc, TimeSpan span, long firstDeliveryId = 1,
+        Func<long, string?>? recipientOf = null)
     {
         var random = new Random(scenario.Seed);
         var domains = DemoWorldCatalog.DomainsByProvider();
+        var byDomain = domains.Values.SelectMany(d => d).GroupBy(d => d.Domain, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         var providers = scenario.ProviderMix.ToArray();
         var total = providers.Sum(p => p.Value);
         var blocks = scenario.Blocks.Select(b => (b.Provider, Ips: b.PrimaryIndexes().ToHashSet(), b.FromHour, b.UntilHour, Reply: b.Reply)).ToList();
@@ -45,6 +48,10 @@ public static class PostfixLogGenerator
             var domain = options[random.Next(options.Length)];
             var delivery = firstDeliveryId + n;
             var to = $"user{delivery}@{domain.Domain}";
+            if (recipientOf?.Invoke(delivery) is { } real && byDomain.TryGetValue(real[(real.LastIndexOf('@') + 1)..], out var known))
+            {
+                (to, domain, provider) = (real, known, known.ProviderId);
+            }
             var hour = (at - startUtc).TotalHours;
             var block = blocks.FirstOrDefault(b => b.Provider == provider && b.Ips.Contains(ip) && hour >= b.FromHour && hour < b.UntilHour);
             var pid = 1000 + ip;

@@ -1,15 +1,14 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using PrPortal.Data;
 using PrPortal.Data.Entities;
 
-namespace PrPortal.Features.SendLog;
+namespace PrPortal.Data;
 
-public readonly record struct RollupKey(DateTime HourUtc, string SourceIp, string ProviderId, AttemptOutcome Outcome, string Reason, bool IpBlock)
+public readonly record struct RollupKey(DateTime HourUtc, string SourceIp, string ProviderId, AttemptOutcome Outcome, string Reason, bool IpBlock, TrafficClass Class = TrafficClass.Customer)
 {
-    public static RollupKey For(DateTime atUtc, string sourceIp, string providerId, AttemptOutcome outcome, string? reason, bool ipBlock) =>
-        new(new DateTime(atUtc.Year, atUtc.Month, atUtc.Day, atUtc.Hour, 0, 0, DateTimeKind.Utc), sourceIp, providerId, outcome, reason ?? "", ipBlock);
+    public static RollupKey For(DateTime atUtc, string sourceIp, string providerId, AttemptOutcome outcome, string? reason, bool ipBlock, TrafficClass trafficClass = TrafficClass.Customer) =>
+        new(new DateTime(atUtc.Year, atUtc.Month, atUtc.Day, atUtc.Hour, 0, 0, DateTimeKind.Utc), sourceIp, providerId, outcome, reason ?? "", ipBlock, trafficClass);
 }
 
 /// <summary>
@@ -29,9 +28,9 @@ public static class RollupWriter
         await using var command = connection.CreateCommand();
         command.Transaction = (SqliteTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
         command.CommandText = """
-            INSERT INTO AttemptRollups (HourUtc, SourceIp, ProviderId, Outcome, Reason, IpBlock, Count)
-            VALUES ($hour, $ip, $provider, $outcome, $reason, $ipblock, $count)
-            ON CONFLICT (HourUtc, SourceIp, ProviderId, Outcome, Reason, IpBlock) DO UPDATE SET Count = Count + excluded.Count
+            INSERT INTO AttemptRollups (HourUtc, SourceIp, ProviderId, Outcome, Reason, IpBlock, TrafficClass, Count)
+            VALUES ($hour, $ip, $provider, $outcome, $reason, $ipblock, $class, $count)
+            ON CONFLICT (HourUtc, SourceIp, ProviderId, Outcome, Reason, IpBlock, TrafficClass) DO UPDATE SET Count = Count + excluded.Count
             """;
         var hour = command.Parameters.Add("$hour", SqliteType.Text);
         var ip = command.Parameters.Add("$ip", SqliteType.Text);
@@ -39,6 +38,7 @@ public static class RollupWriter
         var outcome = command.Parameters.Add("$outcome", SqliteType.Integer);
         var reason = command.Parameters.Add("$reason", SqliteType.Text);
         var ipBlock = command.Parameters.Add("$ipblock", SqliteType.Integer);
+        var trafficClass = command.Parameters.Add("$class", SqliteType.Integer);
         var count = command.Parameters.Add("$count", SqliteType.Integer);
         command.Prepare();
         foreach (var (key, n) in counts)
@@ -49,6 +49,7 @@ public static class RollupWriter
             outcome.Value = (int)key.Outcome;
             reason.Value = key.Reason;
             ipBlock.Value = key.IpBlock ? 1 : 0;
+            trafficClass.Value = (int)key.Class;
             count.Value = n;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -58,9 +59,9 @@ public static class RollupWriter
     public static Task RebuildAsync(PortalDbContext db, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlRawAsync("""
             DELETE FROM AttemptRollups;
-            INSERT INTO AttemptRollups (HourUtc, SourceIp, ProviderId, Outcome, Reason, IpBlock, Count)
-            SELECT strftime('%Y-%m-%d %H:00:00', a.AttemptedAtUtc), i.Address, a.ProviderId, a.Outcome, coalesce(a.Reason, ''), a.IpBlock, count(*)
+            INSERT INTO AttemptRollups (HourUtc, SourceIp, ProviderId, Outcome, Reason, IpBlock, TrafficClass, Count)
+            SELECT strftime('%Y-%m-%d %H:00:00', a.AttemptedAtUtc), i.Address, a.ProviderId, a.Outcome, coalesce(a.Reason, ''), a.IpBlock, a.TrafficClass, count(*)
             FROM DeliveryAttempts a JOIN SendingIps i ON i.Id = a.SendingIpId
-            GROUP BY 1, 2, 3, 4, 5, 6;
+            GROUP BY 1, 2, 3, 4, 5, 6, 7;
             """, cancellationToken);
 }
