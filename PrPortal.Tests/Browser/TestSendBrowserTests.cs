@@ -7,6 +7,17 @@ namespace PrPortal.Tests.Browser;
 [Trait("Category", "Browser")]
 public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<BrowserPortal>
 {
+    private async Task ShipYesterdaysLogAsync()
+    {
+        var tokyoNoon = PrPortal.Components.Shared.PortalTime.ToTokyo(DateTime.UtcNow).Date.AddDays(-1).AddHours(12);
+        var noonUtc = TimeZoneInfo.ConvertTimeToUtc(tokyoNoon, PrPortal.Components.Shared.PortalTime.Tokyo);
+        var lines = Enumerable.Range(0, 40).Select(n => n % 2 == 0
+            ? $$"""{"at":"{{noonUtc.AddSeconds(n):O}}","recipient":"y{{n}}@outlook.jp","source_ip":"203.0.113.11","reply_code":550,"status":"5.7.1","reply":"550 5.7.1 Unfortunately, messages from [203.0.113.11] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).","outcome":"rejected"}"""
+            : $$"""{"at":"{{noonUtc.AddSeconds(n):O}}","recipient":"y{{n}}@gmail.com","source_ip":"203.0.113.11","reply_code":250,"reply":"250 2.0.0 OK","outcome":"accepted"}""");
+        var log = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+        await browser.Portal.Service<PrPortal.Features.SendLog.SendLogIngestor>().IngestStreamAsync("jsonl", log, "mta-yesterday", noonUtc.Year, default);
+    }
+
     [Fact]
     public async Task A_test_send_from_a_blocked_ip_shows_microsofts_refusal_and_traffic_runs_with_progress()
     {
@@ -46,7 +57,9 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("インシデント発生");
         await BrowserPortal.ScreenshotAsync(page, "10-incident-detail-ja");
 
-        // Support runs the daily report by hand; the overview then shows yesterday's anomalies.
+        // Yesterday's (Asia/Tokyo) send log reached the portal; support runs the daily report by hand and
+        // the overview then shows yesterday's anomalies, whatever the hour of this run.
+        await ShipYesterdaysLogAsync();
         await page.ClickAsync("#nav-menu >> text=スケジュールジョブ");
         await BrowserPortal.WaitForCircuitAsync(page);
         await page.Locator("#jobs-table tr", new() { HasText = "daily-report" }).Locator(".run-now").ClickAsync();

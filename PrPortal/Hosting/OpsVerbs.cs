@@ -35,6 +35,8 @@ public static class OpsVerbs
         ["resend"] = new(NeedsDatabase: true, Features.Resend.ResendVerb.RunAsync),
         ["sender-check"] = new(NeedsDatabase: true, Features.SenderAuth.SenderCheckVerb.RunAsync),
         ["link-check"] = new(NeedsDatabase: false, Features.LinkRisk.LinkCheckVerb.RunAsync),
+        ["incident"] = new(NeedsDatabase: true, Features.Incidents.IncidentVerb.RunAsync),
+        ["pool"] = new(NeedsDatabase: true, Features.IpPool.PoolVerb.RunAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');

@@ -58,6 +58,8 @@ public static class PortalHost
         });
         // Logs go to standard error: a verb's standard output is its JSON and nothing else.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // A failing statement surfaces as its exception, said once by whoever handles it (a damaged file: one line, exit 3).
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
         // Package assets (MudBlazor, the Blazor script) come from the build's static web asset manifest
         // in every environment, not only Development; a published app has them in its own wwwroot.
         builder.WebHost.UseStaticWebAssets();

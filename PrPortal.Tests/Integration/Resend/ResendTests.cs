@@ -203,7 +203,7 @@ public sealed class ResendTests
         var outlook = portal.Service<SandboxWorld>().Simulator(MailboxProviderCatalog.MicrosoftConsumer);
         outlook.Rules.Block(ip.Address, new SimulatedReply(BlockStage.Rcpt,
             "550 5.7.1 Unfortunately, messages from [{ip}] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150)."));
-        await delivery.SendTestAsync(new PrPortal.Features.Delivery.TestSend { Recipients = "aya.fresh@outlook.com\nken.fresh@hotmail.com\nmio.fresh@live.jp", SendingIpId = ip.Id }, default);
+        await CustomerMail.SendAsync(portal.Services, ip.Address, "aya.fresh@outlook.com", "ken.fresh@hotmail.com", "mio.fresh@live.jp");
         outlook.Rules.UnblockAll();
 
         var batchId = await resends.AutoResendAsync(default);

@@ -16,7 +16,9 @@ public enum CellHealth
     Blocked,
 }
 
-public sealed record GridCell(string ProviderId, int Attempts, int Accepted, int IpBlocks, CellHealth Health, CellRouting Routing = CellRouting.InUse)
+/// <summary>One IP × provider: its counts (<see cref="Marked"/> of them test sends and drills), health and routing.</summary>
+public sealed record GridCell(string ProviderId, int Attempts, int Accepted, int IpBlocks, CellHealth Health, CellRouting Routing = CellRouting.InUse,
+    int Deferred = 0, int Rejected = 0, int Marked = 0)
 {
     public double Acceptance => Attempts == 0 ? 0 : (double)Accepted / Attempts;
 }
@@ -64,8 +66,8 @@ public sealed class IpPoolHealth(IDbContextFactory<PortalDbContext> factory, Rou
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var ips = await db.SendingIps.AsNoTracking().OrderBy(i => i.Role).ThenBy(i => i.Id).ToListAsync(cancellationToken);
         var sums = await db.AttemptRollups.AsNoTracking().Where(r => r.HourUtc >= from)
-            .GroupBy(r => new { r.SourceIp, r.ProviderId, r.Outcome, r.IpBlock })
-            .Select(g => new { g.Key.SourceIp, g.Key.ProviderId, g.Key.Outcome, g.Key.IpBlock, Count = g.Sum(r => r.Count) })
+            .GroupBy(r => new { r.SourceIp, r.ProviderId, r.Outcome, r.IpBlock, r.TrafficClass })
+            .Select(g => new { g.Key.SourceIp, g.Key.ProviderId, g.Key.Outcome, g.Key.IpBlock, g.Key.TrafficClass, Count = g.Sum(r => r.Count) })
             .ToListAsync(cancellationToken);
         var latest = await db.AttemptRollups.MaxAsync(r => (DateTime?)r.HourUtc, cancellationToken);
         var listings = await OpenListingsAsync(db, null, cancellationToken);
@@ -81,7 +83,10 @@ public sealed class IpPoolHealth(IDbContextFactory<PortalDbContext> factory, Rou
                 var attempts = cell.Sum(c => c.Count);
                 var accepted = cell.Where(c => c.Outcome == AttemptOutcome.Accepted).Sum(c => c.Count);
                 var blocks = cell.Where(c => c.IpBlock).Sum(c => c.Count);
-                return new GridCell(p, attempts, accepted, blocks, Judge(attempts, accepted, blocks), routes.StateOf(ip.Id, p, ip.Role));
+                var deferred = cell.Where(c => c.Outcome is AttemptOutcome.Deferred or AttemptOutcome.Error).Sum(c => c.Count);
+                var rejected = cell.Where(c => c.Outcome == AttemptOutcome.Rejected).Sum(c => c.Count);
+                var marked = cell.Where(c => c.TrafficClass is TrafficClass.Test or TrafficClass.Drill).Sum(c => c.Count);
+                return new GridCell(p, attempts, accepted, blocks, Judge(attempts, accepted, blocks), routes.StateOf(ip.Id, p, ip.Role), deferred, rejected, marked);
             }).ToList(),
             listings.GetValueOrDefault(ip.Id, []), unknown.GetValueOrDefault(ip.Id))).ToList();
         return new PoolGrid(from, to, providers, rows, latest);

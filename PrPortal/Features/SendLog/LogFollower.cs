@@ -92,7 +92,8 @@ public sealed class LogFollower(FollowedLog log, SendLogIngestor ingestor, TimeP
     {
         var fresh = _parser is null;
         _parser ??= SendLogIngestor.Parser(log.Format,
-            await ingestor.TransportsAsync(log.IpMapFile is null ? null : IngestVerb.ReadIpMap(log.IpMapFile), cancellationToken), clock.GetUtcNow().Year);
+            await ingestor.TransportsAsync(log.IpMapFile is null ? null : IngestVerb.ReadIpMap(log.IpMapFile), cancellationToken),
+            clock.GetUtcNow().Year, clock.GetUtcNow().UtcDateTime);
         var result = await ingestor.IngestFileAsync(_parser, log.Format, stream, log.Path, log.Source ?? log.Format, untilEnd, withContext: fresh, cancellationToken);
         _lines += result.Lines;
         _lastRead = clock.GetUtcNow().UtcDateTime;

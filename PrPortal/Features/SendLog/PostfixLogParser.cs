@@ -11,7 +11,8 @@ namespace PrPortal.Features.SendLog;
 /// map turns that into the sending IP. Queue IDs are forgotten when removed or when too many are open,
 /// so memory stays bounded whatever the file size.
 /// </summary>
-public sealed partial class PostfixLogParser(IReadOnlyDictionary<string, string> syslogNameToIp, int year, TimeZoneInfo zone) : ISendLogParser
+/// <param name="latestUtc">When the log's year is not known for sure: no line is later than this (a day's slack), so a later date is last year's (a December line read in January).</param>
+public sealed partial class PostfixLogParser(IReadOnlyDictionary<string, string> syslogNameToIp, int year, TimeZoneInfo zone, DateTime? latestUtc = null) : ISendLogParser
 {
     private const int MaxOpenQueueIds = 200_000;
 
@@ -121,8 +122,17 @@ public sealed partial class PostfixLogParser(IReadOnlyDictionary<string, string>
         }
         if (DateTime.TryParseExact(value.Replace("  ", " "), "MMM d HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
+            if (local.Month == 2 && local.Day == 29 && !DateTime.IsLeapYear(year))
+            {
+                utc = default;
+                return false;
+            }
             var withYear = new DateTime(year, local.Month, local.Day, local.Hour, local.Minute, local.Second, DateTimeKind.Unspecified);
             utc = TimeZoneInfo.ConvertTimeToUtc(withYear, zone);
+            if (latestUtc is { } latest && utc > latest.AddDays(1) && !(local.Month == 2 && local.Day == 29))
+            {
+                utc = TimeZoneInfo.ConvertTimeToUtc(withYear.AddYears(-1), zone);
+            }
             return true;
         }
         utc = default;

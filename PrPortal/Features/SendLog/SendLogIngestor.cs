@@ -70,7 +70,8 @@ public sealed class SendLogIngestor(
     {
         var full = Path.GetFullPath(path);
         await using var stream = Open(full);
-        var parser = Parser(format, await TransportsAsync(ipMap, cancellationToken), year ?? File.GetLastWriteTimeUtc(full).Year);
+        var written = File.GetLastWriteTimeUtc(full);
+        var parser = Parser(format, await TransportsAsync(ipMap, cancellationToken), year ?? written.Year, year is null ? written : null);
         return await IngestFileAsync(parser, format, stream, full, source ?? format, untilEnd: true, withContext: true, cancellationToken);
     }
 
@@ -121,25 +122,26 @@ public sealed class SendLogIngestor(
     {
         var fileKey = FileIdentity.Of(stream.SafeFileHandle, path);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        if (await db.FileCheckpoints.AnyAsync(c => c.FileKey == fileKey || c.Path == path, cancellationToken))
+        var known = await db.FileCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.FileKey == fileKey, cancellationToken);
+        if (known is not null && known.Offset <= stream.Length && await TailHashAsync(stream, known.Offset, cancellationToken) == known.TailHash)
         {
-            return;
+            return; // read before: on from there
         }
-        // Up to the last complete line: a line being written is read when it ends.
-        var end = stream.Length;
-        var buffer = new byte[4096];
-        while (end > 0)
+        if (await db.FileCheckpoints.AnyAsync(c => c.Path == path && c.FileKey != fileKey, cancellationToken))
         {
-            var from = Math.Max(0, end - buffer.Length);
-            stream.Position = from;
-            var n = await stream.ReadAtLeastAsync(buffer.AsMemory(0, (int)(end - from)), (int)(end - from), false, cancellationToken);
-            var newline = Array.LastIndexOf(buffer, (byte)'\n', n - 1);
-            if (newline >= 0)
-            {
-                end = from + newline + 1;
-                break;
-            }
-            end = from;
+            return; // a file that replaced one we followed: read from its start
+        }
+        // (A checkpoint of a deleted file whose inode this one reuses is overwritten.)
+        // Up to the last complete line (looked for in the last 64 KB): a line being written is read when it ends.
+        var end = stream.Length;
+        var window = (int)Math.Min(end, LineReader.DefaultMaxLineBytes);
+        var buffer = new byte[window];
+        stream.Position = end - window;
+        await stream.ReadExactlyAsync(buffer, cancellationToken);
+        var newline = Array.LastIndexOf(buffer, (byte)'\n');
+        if (newline >= 0)
+        {
+            end = end - window + newline + 1;
         }
         await SaveCheckpointAsync(db, stream, fileKey, path, end, 0, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
@@ -174,9 +176,10 @@ public sealed class SendLogIngestor(
         return await db.SendingIps.AsNoTracking().Where(i => i.Transport != null).ToDictionaryAsync(i => i.Transport!, i => i.Address, cancellationToken);
     }
 
-    public static ISendLogParser Parser(string format, IReadOnlyDictionary<string, string> transports, int year) => format switch
+    /// <param name="latestUtc">With no year given: the latest time the log can hold (now, or the file's last write).</param>
+    public static ISendLogParser Parser(string format, IReadOnlyDictionary<string, string> transports, int year, DateTime? latestUtc = null) => format switch
     {
-        "postfix" => new PostfixLogParser(transports, year, PortalTime.Tokyo),
+        "postfix" => new PostfixLogParser(transports, year, PortalTime.Tokyo, latestUtc),
         "pmta" => new PowerMtaCsvParser(),
         "jsonl" => new JsonLinesLogParser(),
         _ => throw new ArgumentException($"Unknown format '{format}': use {string.Join(", ", Formats)}."),
@@ -210,6 +213,7 @@ public sealed class SendLogIngestor(
                 }
                 await db.SaveChangesAsync(ct);
             }, cancellationToken);
+            logger.LogInformation("{Source}: committed through line {Line} (byte {Offset})", source, number, end);
             attempts += result.Stored;
             duplicates += result.Duplicates;
             unattributed += result.Unattributed;
