@@ -39,7 +39,8 @@ public sealed class ReleaseLinksPanelTests(DemoPortalFactory portal) : IClassFix
         Assert.All(panel.FindAll(".risk-chip"), chip => Assert.DoesNotContain("問題なし", chip.TextContent));
         Assert.Equal([false], cleared);
         panel.Find(".resend-send-anyway input").Change(true);
-        Assert.Equal([false, true], cleared);
+        // The box's handler runs on the renderer's dispatcher: wait for it rather than race it.
+        panel.WaitForAssertion(() => Assert.Equal([false, true], cleared), TimeSpan.FromSeconds(5));
     }
 
     [Fact]

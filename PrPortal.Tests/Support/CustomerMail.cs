@@ -13,7 +13,11 @@ namespace PrPortal.Tests.Support;
 /// </summary>
 public static class CustomerMail
 {
-    public static async Task<IReadOnlyList<AttemptResult>> SendAsync(IServiceProvider services, string ipAddress, params string[] recipients)
+    public static Task<IReadOnlyList<AttemptResult>> SendAsync(IServiceProvider services, string ipAddress, params string[] recipients) =>
+        SendAsync(services, services.GetRequiredService<ReleaseSender>(), ipAddress, recipients);
+
+    /// <summary>The same through another engine (one in relay mode).</summary>
+    public static async Task<IReadOnlyList<AttemptResult>> SendAsync(IServiceProvider services, ReleaseSender sender, string ipAddress, params string[] recipients)
     {
         var factory = services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
         await using var db = await factory.CreateDbContextAsync();
@@ -36,7 +40,6 @@ public static class CustomerMail
         var deliveries = rows.Select(r => db.Deliveries.Add(new DeliveryRow { ReleaseId = release.Id, RecipientId = r.Id, QueuedAtUtc = release.PublishedAtUtc }).Entity).ToList();
         await db.SaveChangesAsync();
         var ip = await db.SendingIps.AsNoTracking().SingleAsync(i => i.Address == ipAddress);
-        var sender = services.GetRequiredService<ReleaseSender>();
         var results = new List<AttemptResult>();
         foreach (var (delivery, recipient) in deliveries.Zip(rows))
         {

@@ -67,6 +67,9 @@ public sealed class SandboxWorld : IAsyncDisposable
 
     public string ProductionAddress(IPAddress source) => _production.TryGetValue(source, out var address) ? address : source.ToString();
 
+    /// <summary>The loopback alias that stands for a production address (what a relay binds to send on from it).</summary>
+    public IPAddress? BindAddress(string productionAddress) => _production.FirstOrDefault(p => p.Value == productionAddress).Key;
+
     /// <summary>Blocks a sending IP at a provider with the provider's own block reply.</summary>
     public void Block(string provider, string productionAddress) =>
         Simulator(provider).Rules.Block(productionAddress, Simulator(provider).Profile.Block);
