@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+# grep reads the whole list: with -q it would stop early and pipefail would see fc-list die of SIGPIPE.
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 [ -x /usr/sbin/rbldnsd ] || need+=(rbldnsd)
 [ -x /usr/sbin/opendkim ] || need+=(opendkim)
@@ -27,6 +28,14 @@ rm -f TestResults/results.trx
 status=0
 dotnet test PrPortal.sln -c Release --no-build --nologo --results-directory TestResults \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" "$@" || status=$?
+
+# Logic that depends on the hour or the zone: the unit tests and the daily-report clock tests again in
+# Tokyo's and Los Angeles's zone (the main run is in the machine's).
+for zone in Asia/Tokyo America/Los_Angeles; do
+  echo "Unit and clock tests with TZ=$zone"
+  TZ=$zone dotnet test PrPortal.Tests -c Release --no-build --nologo \
+    --filter "Category=Unit|FullyQualifiedName~DailyReportClockTests" --logger "console;verbosity=minimal" || status=$?
+done
 
 # One plain closing line with the counts.
 if [ -f TestResults/results.trx ]; then

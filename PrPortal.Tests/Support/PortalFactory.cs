@@ -65,6 +65,14 @@ public class PortalFactory : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>
+    /// Starts the host on the thread pool: a test that touches <c>Server</c> blocks its xunit thread, and the
+    /// host's start-up continuations must not queue behind it on xunit's (bounded) synchronization context,
+    /// or two such tests at once wait for each other for ever.
+    /// </summary>
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder) =>
+        Task.Run(() => base.CreateHost(builder)).GetAwaiter().GetResult();
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

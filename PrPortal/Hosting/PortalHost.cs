@@ -240,7 +240,7 @@ public static class PortalHost
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<FollowerHealthCheck>("send-log-followers");
 
         services.AddScoped<AdminSeeder>();
         services.AddSingleton<DemoWorldSeeder>();

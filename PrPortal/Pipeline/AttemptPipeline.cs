@@ -151,13 +151,17 @@ public sealed class AttemptPipeline(
         {
             return false;
         }
-        return r.Origin == RecordOrigin.Bounce ? r.AtUtc < accepted : true;
+        // A bounce's Date has whole seconds: one written in the second of the acceptance is not older than it.
+        return r.Origin == RecordOrigin.Bounce ? r.AtUtc < accepted.AddTicks(-(accepted.Ticks % TimeSpan.TicksPerSecond)) : true;
     }
 
     private async Task ApplyToDeliveriesAsync(PortalDbContext db, List<(int Index, DeliveryAttempt Row, DeliveryFacts Delivery)> rows,
         IReadOnlyList<AttemptRecord> records, CancellationToken cancellationToken)
     {
-        // Per delivery, the newest attempt that counts decides its status.
+        // Per delivery, the newest attempt that counts decides its status; deliveries that end the same
+        // way are updated together (a file's batch touches thousands).
+        var settled = new Dictionary<DeliveryStatus, List<long>>();
+        var reopened = new List<(long Id, DeliveryAttempt Row)>();
         foreach (var (index, row, delivery) in rows.Where(x => !x.Row.Stale).GroupBy(x => x.Row.DeliveryId).Select(g => g.MaxBy(x => x.Row.AttemptedAtUtc)))
         {
             var record = records[index];
@@ -176,15 +180,30 @@ public sealed class AttemptPipeline(
                     .SetProperty(d => d.NextAttemptAtUtc, row.AttemptedAtUtc + Features.Delivery.RetrySchedule.Backoff(deferrals)), cancellationToken);
                 continue;
             }
-            await db.Deliveries.Where(d => d.Id == delivery.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.Status, status).SetProperty(d => d.NextAttemptAtUtc, (DateTime?)null), cancellationToken);
+            if (!settled.TryGetValue(status, out var ids))
+            {
+                settled[status] = ids = [];
+            }
+            ids.Add(delivery.Id);
             if (reopen && delivery.AcceptedAtUtc is not null && CountsAsDamage(row.TrafficClass))
             {
-                // Accepted, then bounced: the ledger's entry (if an earlier refusal made one) is open again.
-                await db.FailedDeliveries.Where(f => f.DeliveryId == delivery.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(f => f.DeliveredAtUtc, (DateTime?)null).SetProperty(f => f.FailedAtUtc, row.AttemptedAtUtc)
-                    .SetProperty(f => f.Reason, row.Reason).SetProperty(f => f.IpBlock, row.IpBlock), cancellationToken);
+                reopened.Add((delivery.Id, row));
             }
+        }
+        foreach (var (status, ids) in settled)
+        {
+            foreach (var chunk in ids.Chunk(500))
+            {
+                await db.Deliveries.Where(d => chunk.Contains(d.Id)).ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, status).SetProperty(d => d.NextAttemptAtUtc, (DateTime?)null), cancellationToken);
+            }
+        }
+        foreach (var (id, row) in reopened)
+        {
+            // Accepted, then bounced: the ledger's entry (if an earlier refusal made one) is open again.
+            await db.FailedDeliveries.Where(f => f.DeliveryId == id).ExecuteUpdateAsync(s => s
+                .SetProperty(f => f.DeliveredAtUtc, (DateTime?)null).SetProperty(f => f.FailedAtUtc, row.AttemptedAtUtc)
+                .SetProperty(f => f.Reason, row.Reason).SetProperty(f => f.IpBlock, row.IpBlock), cancellationToken);
         }
     }
 

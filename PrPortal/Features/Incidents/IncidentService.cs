@@ -6,7 +6,7 @@ using PrPortal.Features.Providers;
 namespace PrPortal.Features.Incidents;
 
 public sealed record IncidentRow(int Id, string Title, IncidentStatus Status, DateTime OpenedAtUtc, DateTime LastEventAtUtc,
-    DateTime? ResolvedAtUtc, int Ips, IReadOnlyList<string> Providers, IReadOnlyList<string> Kinds);
+    DateTime? ResolvedAtUtc, int Ips, IReadOnlyList<string> Providers, IReadOnlyList<string> Kinds, IncidentClass Class = IncidentClass.Live);
 
 public sealed record IncidentDetail(Incident Incident, IReadOnlyList<IncidentCell> Cells, IReadOnlyList<IncidentEvent> Events);
 
@@ -152,7 +152,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
             .OrderBy(i => i.Status).ThenByDescending(i => i.OpenedAtUtc).Take(500).ToListAsync(cancellationToken);
         return incidents.Select(i => new IncidentRow(i.Id, i.Title, i.Status, i.OpenedAtUtc, i.LastEventAtUtc, i.ResolvedAtUtc,
             i.Cells.Select(c => c.SourceIp).Distinct().Count(), i.Cells.Select(c => c.ProviderId).Distinct().Order().ToList(),
-            i.Cells.Select(c => c.Kind).Distinct().Order().ToList())).ToList();
+            i.Cells.Select(c => c.Kind).Distinct().Order().ToList(), i.Class)).ToList();
     }
 
     public async Task<IncidentDetail?> GetAsync(int id, CancellationToken cancellationToken)
