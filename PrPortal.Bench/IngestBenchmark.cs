@@ -20,27 +20,40 @@ public static class IngestBenchmark
         }
         var dir = Directory.CreateTempSubdirectory("prportal-bench-");
         var log = Path.Combine(dir.FullName, "maillog");
+        // The portal as an operator runs it: the demo world first (not timed), and a log of its deliveries
+        // to their own recipients, so that attempts are tied to deliveries.
+        var portal = Path.Combine(AppContext.BaseDirectory, "PrPortal.dll");
+        var database = Path.Combine(dir.FullName, "portal.db");
+        var env = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Portal"] = $"Data Source={database}",
+            ["Sandbox__Enabled"] = "false",
+            ["Seed__AdminPassword"] = "Bench-Admin-Pass-1!",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        await TimeProcessAsync("/usr/bin/time", $"-f %e,%M dotnet {portal} seed-demo", env);
+        var recipients = new Dictionary<long, string>();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT d.Id, r.Email FROM Deliveries d JOIN Recipients r ON r.Id = d.RecipientId";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                recipients[reader.GetInt64(0)] = reader.GetString(1);
+            }
+        }
         var generate = Stopwatch.StartNew();
         await using (var writer = new StreamWriter(log))
         {
-            PostfixLogGenerator.Write(writer, IncidentScenario.Reference(), lines / 4, new DateTime(2025, 11, 29, 15, 0, 0, DateTimeKind.Utc), TimeSpan.FromHours(40));
+            PostfixLogGenerator.Write(writer, IncidentScenario.Reference(), lines / 4, new DateTime(2025, 11, 29, 15, 0, 0, DateTimeKind.Utc), TimeSpan.FromHours(40), 1, recipients.GetValueOrDefault);
         }
         Console.WriteLine($"ingest benchmark: {lines:N0} lines ({new FileInfo(log).Length / 1_048_576.0:N0} MB) written in {generate.Elapsed.TotalSeconds:N1} s");
 
         // pflogsumm first, so the portal's run does not warm its page cache for it alone.
         var pf = await TimeProcessAsync("/usr/bin/time", $"-f %e,%M /usr/sbin/pflogsumm --syslog-name=postfix-ip\\d+ {log}");
 
-        // The portal as an operator runs it: the demo world first (not timed, so attempts can be tied to
-        // deliveries), then the ingest verb on the same file.
-        var portal = Path.Combine(AppContext.BaseDirectory, "PrPortal.dll");
-        var env = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(dir.FullName, "portal.db")}",
-            ["Sandbox__Enabled"] = "false",
-            ["Seed__AdminPassword"] = "Bench-Admin-Pass-1!",
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
-        await TimeProcessAsync("/usr/bin/time", $"-f %e,%M dotnet {portal} seed-demo", env);
         var ipMap = Path.Combine(dir.FullName, "ip-map");
         await File.WriteAllLinesAsync(ipMap, Enumerable.Range(1, 48).Select(i => $"postfix-ip{i:00} 203.0.113.{9 + i}"));
         var ingest = await TimeProcessAsync("/usr/bin/time", $"-f %e,%M dotnet {portal} ingest --format postfix --year 2025 --ip-map {ipMap} {log}", env);
@@ -53,7 +66,14 @@ public static class IngestBenchmark
         Console.WriteLine($"{"PrPortal ingest (SQLite)",-28} {seconds,8:N1} {peakMb,8:N0}");
         Console.WriteLine($"ratio (PrPortal / pflogsumm): {seconds / pf.Seconds:0.00}; {result.GetProperty("attempts")} attempts, {result.GetProperty("rejected_lines")} rejected lines");
         Console.WriteLine($"{{\"lines\":{result.GetProperty("lines")},\"attempts\":{result.GetProperty("attempts")},\"prportal_s\":{seconds:0.0},\"pflogsumm_s\":{pf.Seconds:0.0},\"ratio\":{seconds / pf.Seconds:0.00},\"prportal_peak_mb\":{peakMb:0},\"pflogsumm_peak_mb\":{pf.PeakKb / 1024.0:0}}}");
-        dir.Delete(recursive: true);
+        if (Environment.GetEnvironmentVariable("PRPORTAL_BENCH_KEEP") is null)
+        {
+            dir.Delete(recursive: true);
+        }
+        else
+        {
+            Console.Error.WriteLine($"kept {dir.FullName}");
+        }
         return 0;
     }
 
