@@ -47,8 +47,11 @@ public sealed class AttemptPipeline(
             var pool = await db.SendingIps.AsNoTracking().Select(i => new { i.Id, i.Address }).ToListAsync(cancellationToken);
             var ipIds = pool.ToDictionary(i => i.Address, i => i.Id);
             var ipAddresses = pool.ToDictionary(i => i.Id, i => i.Address);
-            var deliveries = await DeliveriesAsync(db, records.Where((r, i) => fates[i] != RecordFate.Duplicate && r.DeliveryId is not null)
-                .Select(r => r.DeliveryId!.Value).Distinct().ToList(), cancellationToken);
+            var naming = records.Where((r, i) => fates[i] != RecordFate.Duplicate && r.DeliveryId is not null).ToList();
+            // The acceptance matters only to refusals, the last attempt's IP only to records that name none.
+            var deliveries = await DeliveriesAsync(db, naming.Select(r => r.DeliveryId!.Value).Distinct().ToList(),
+                naming.Where(r => r.Outcome != AttemptOutcome.Accepted).Select(r => r.DeliveryId!.Value).ToHashSet(),
+                naming.Where(r => r.SourceIp is null).Select(r => r.DeliveryId!.Value).ToHashSet(), cancellationToken);
 
             var rows = new List<(int Index, DeliveryAttempt Row, DeliveryFacts Delivery)>();
             var counts = new Dictionary<RollupKey, int>();
@@ -219,18 +222,33 @@ public sealed class AttemptPipeline(
     private sealed record DeliveryFacts(long Id, string Recipient, DeliveryStatus Status, TrafficClass Class, int Deferrals,
         DateTime? AcceptedAtUtc, LastAttempt? LastAttempt);
 
-    private static async Task<Dictionary<long, DeliveryFacts>> DeliveriesAsync(PortalDbContext db, List<long> ids, CancellationToken cancellationToken)
+    private static async Task<Dictionary<long, DeliveryFacts>> DeliveriesAsync(PortalDbContext db, List<long> ids, HashSet<long> needAcceptance,
+        HashSet<long> needLastAttempt, CancellationToken cancellationToken)
     {
         var facts = new Dictionary<long, DeliveryFacts>();
+        var accepted = new Dictionary<long, DateTime>();
+        var last = new Dictionary<long, LastAttempt>();
+        foreach (var chunk in needAcceptance.Chunk(500))
+        {
+            foreach (var row in await db.DeliveryAttempts.AsNoTracking().Where(a => chunk.Contains(a.DeliveryId) && a.Outcome == AttemptOutcome.Accepted)
+                .GroupBy(a => a.DeliveryId).Select(g => new { g.Key, At = g.Max(a => a.AttemptedAtUtc) }).ToListAsync(cancellationToken))
+            {
+                accepted[row.Key] = row.At;
+            }
+        }
+        foreach (var chunk in needLastAttempt.Chunk(500))
+        {
+            foreach (var row in await db.DeliveryAttempts.AsNoTracking()
+                .Where(a => chunk.Contains(a.DeliveryId) && a.Id == db.DeliveryAttempts.Where(x => x.DeliveryId == a.DeliveryId).Max(x => x.Id))
+                .Select(a => new LastAttempt(a.DeliveryId, a.SendingIpId, a.ProviderId)).ToListAsync(cancellationToken))
+            {
+                last[row.DeliveryId] = row;
+            }
+        }
         foreach (var chunk in ids.Chunk(500))
         {
             var rows = await db.Deliveries.AsNoTracking().Where(d => chunk.Contains(d.Id))
                 .Select(d => new { d.Id, d.Recipient!.Email, d.Status, d.TrafficClass, d.Deferrals }).ToListAsync(cancellationToken);
-            var accepted = await db.DeliveryAttempts.AsNoTracking().Where(a => chunk.Contains(a.DeliveryId) && a.Outcome == AttemptOutcome.Accepted)
-                .GroupBy(a => a.DeliveryId).Select(g => new { g.Key, At = g.Max(a => a.AttemptedAtUtc) }).ToDictionaryAsync(x => x.Key, x => x.At, cancellationToken);
-            var last = await db.DeliveryAttempts.AsNoTracking()
-                .Where(a => chunk.Contains(a.DeliveryId) && a.Id == db.DeliveryAttempts.Where(x => x.DeliveryId == a.DeliveryId).Max(x => x.Id))
-                .Select(a => new LastAttempt(a.DeliveryId, a.SendingIpId, a.ProviderId)).ToDictionaryAsync(a => a.DeliveryId, cancellationToken);
             foreach (var d in rows)
             {
                 facts[d.Id] = new DeliveryFacts(d.Id, d.Email, d.Status, d.TrafficClass, d.Deferrals,
