@@ -8,11 +8,18 @@ namespace PrPortal.Tests.Support;
 /// The portal with its small demo world on a real Kestrel port, and Debian's Chromium driven by
 /// Playwright. Screenshots go to TestResults/screenshots at the repository root.
 /// </summary>
-public sealed class BrowserPortal : IAsyncLifetime
+public class BrowserPortal : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private readonly ScheduledDemoPortalFactory _portal = new();
+    private readonly ScheduledDemoPortalFactory _portal;
+
+    public BrowserPortal() : this(null)
+    {
+    }
+
+    /// <summary>The same portal with more settings (a followed log, say).</summary>
+    protected BrowserPortal(IReadOnlyDictionary<string, string>? settings) => _portal = new ScheduledDemoPortalFactory(settings);
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = default!;
@@ -65,7 +72,7 @@ public sealed class BrowserPortal : IAsyncLifetime
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Browser.DisposeAsync();
         _playwright?.Dispose();

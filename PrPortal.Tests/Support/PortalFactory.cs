@@ -85,4 +85,10 @@ public class PortalFactory : WebApplicationFactory<Program>
 public sealed class DemoPortalFactory() : PortalFactory(demo: true);
 
 /// <summary>The demo portal with its scheduler running, as `dotnet run` has it.</summary>
-public sealed class ScheduledDemoPortalFactory() : PortalFactory(demo: true, settings: new Dictionary<string, string> { ["Schedules:Enabled"] = "true" });
+public sealed class ScheduledDemoPortalFactory(IReadOnlyDictionary<string, string>? more = null)
+    : PortalFactory(demo: true, settings: new Dictionary<string, string>(more ?? new Dictionary<string, string>()) { ["Schedules:Enabled"] = "true" })
+{
+    public ScheduledDemoPortalFactory() : this(null)
+    {
+    }
+}

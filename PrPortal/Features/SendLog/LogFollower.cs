@@ -17,7 +17,7 @@ public sealed record FollowedLog
 
 /// <summary>Where a followed log stands, for the jobs page and /healthz.</summary>
 public sealed record FollowerStatus(string Path, string Format, long Position, long Length, DateTime? LastReadAtUtc, string? LastError,
-    DateTime? LastErrorAtUtc, int Failures, DateTime? RetryAtUtc, long Lines)
+    DateTime? LastErrorAtUtc, int Failures, DateTime? RetryAtUtc, long Lines, bool Missing = false)
 {
     public long LagBytes => Math.Max(0, Length - Position);
     public bool Failing => LastError is not null && Failures > 0;
@@ -68,6 +68,7 @@ public sealed class LogFollower(FollowedLog log, SendLogIngestor ingestor, TimeP
             {
                 total = total.Add(await ReadAsync(_stream, untilEnd: false, cancellationToken));
             }
+            Status = Status with { Missing = true, LastError = null, Failures = 0, RetryAtUtc = null };
             return total;
         }
         if (_stream is null)
@@ -97,7 +98,7 @@ public sealed class LogFollower(FollowedLog log, SendLogIngestor ingestor, TimeP
         var result = await ingestor.IngestFileAsync(_parser, log.Format, stream, log.Path, log.Source ?? log.Format, untilEnd, withContext: fresh, cancellationToken);
         _lines += result.Lines;
         _lastRead = clock.GetUtcNow().UtcDateTime;
-        Status = Status with { Position = stream.Position, Length = stream.Length, LastReadAtUtc = _lastRead, Lines = _lines, LastError = null, Failures = 0, RetryAtUtc = null };
+        Status = Status with { Position = stream.Position, Length = stream.Length, LastReadAtUtc = _lastRead, Lines = _lines, LastError = null, Failures = 0, RetryAtUtc = null, Missing = false };
         return result;
     }
 
