@@ -34,7 +34,18 @@ public class BrowserPortal : IAsyncLifetime
         _portal.StartServer();
         BaseUrl = $"http://127.0.0.1:{port}";
 
-        _playwright = await Playwright.CreateAsync();
+        // Playwright sets Console.OutputEncoding as it starts, which flushes the console's writers under the
+        // console's own lock, while a portal logging on another thread holds a writer and wants that lock: both
+        // wait for ever. Holding both writers first makes the order one and the same.
+        Task<IPlaywright> creating;
+        lock (Console.Out)
+        {
+            lock (Console.Error)
+            {
+                creating = Playwright.CreateAsync();
+            }
+        }
+        _playwright = await creating;
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
 using System.Net;
 using System.Net.Sockets;
 
@@ -16,6 +17,21 @@ public sealed class DovecotFixture : IAsyncLifetime
     private Process? _dovecot;
 
     public int Port { get; } = LoopbackPorts.Free();
+
+    /// <summary>The demo portal with its bounce mailbox on this dovecot (loopback, no TLS).</summary>
+    public Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> PortalOn(DemoPortalFactory demo, params (string Key, string Value)[] more) =>
+        demo.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("BounceMailbox:Host", "127.0.0.1");
+            b.UseSetting("BounceMailbox:Port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            b.UseSetting("BounceMailbox:Security", "none");
+            b.UseSetting("BounceMailbox:Username", User);
+            b.UseSetting("BounceMailbox:Password", Password);
+            foreach (var (key, value) in more)
+            {
+                b.UseSetting(key, value);
+            }
+        });
 
     public async Task InitializeAsync()
     {

@@ -22,16 +22,7 @@ public sealed class BounceMailboxTests(DovecotFixture dovecot) : IClassFixture<D
 
     public Task InitializeAsync()
     {
-        _portal = _demo.WithWebHostBuilder(b =>
-        {
-            b.UseSetting("BounceMailbox:Host", "127.0.0.1");
-            b.UseSetting("BounceMailbox:Port", dovecot.Port.ToString());
-            b.UseSetting("BounceMailbox:Security", "none");
-            b.UseSetting("BounceMailbox:Username", DovecotFixture.User);
-            b.UseSetting("BounceMailbox:Password", DovecotFixture.Password);
-            b.UseSetting("BounceMailbox:MaxMessageBytes", "200000");
-            b.UseSetting("BounceMailbox:PollSeconds", "3600");
-        });
+        _portal = dovecot.PortalOn(_demo, ("BounceMailbox:MaxMessageBytes", "200000"), ("BounceMailbox:PollSeconds", "3600"));
         _ = _portal.Server;
         return Task.CompletedTask;
     }

@@ -28,14 +28,7 @@ public sealed class RelayModeTests(DovecotFixture dovecot) : IClassFixture<Dovec
 
     public Task InitializeAsync()
     {
-        _portal = _demo.WithWebHostBuilder(b =>
-        {
-            b.UseSetting("BounceMailbox:Host", "127.0.0.1");
-            b.UseSetting("BounceMailbox:Port", dovecot.Port.ToString());
-            b.UseSetting("BounceMailbox:Security", "none");
-            b.UseSetting("BounceMailbox:Username", DovecotFixture.User);
-            b.UseSetting("BounceMailbox:Password", DovecotFixture.Password);
-        });
+        _portal = dovecot.PortalOn(_demo);
         _ = _portal.Server;
         return Task.CompletedTask;
     }
