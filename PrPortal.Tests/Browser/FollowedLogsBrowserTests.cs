@@ -60,13 +60,13 @@ public sealed class FollowedLogsBrowserTests(FollowingBrowserPortal browser) : I
             await Task.Delay(500);
             await page.ReloadAsync();
         }
+        await BrowserPortal.WaitForCircuitAsync(page);
         var readable = table.Locator("tr", new() { HasText = "jsonl" }).Filter(new() { HasText = "正常" });
         await Assertions.Expect(readable).ToContainTextAsync("正常");
         await Assertions.Expect(readable).ToContainTextAsync("20 行");
         await Assertions.Expect(table.Locator("tr", new() { HasText = "maillog" })).ToContainTextAsync("ファイルがありません");
         var failing = table.Locator("tr", new() { HasText = "読み取り失敗" });
         await Assertions.Expect(failing).ToContainTextAsync("expected 'TRANSPORT IP'");
-        await page.Locator("#followed-logs").ScrollIntoViewIfNeededAsync();
         await BrowserPortal.ScreenshotAsync(page, "36-followed-logs-ja");
 
         using var http = new HttpClient { BaseAddress = new Uri(browser.BaseUrl) };

@@ -13,7 +13,7 @@ namespace PrPortal.Sandbox.Smtp;
 /// So refusals reach the portal only as bounces, as they do behind a real relay.
 /// </summary>
 public sealed class SandboxRelay(SandboxWorld world, IPEndPoint endpoint, Func<string, CancellationToken, Task<string>> providerOf,
-    Func<MimeMessage, CancellationToken, Task> returnBounce) : IAsyncDisposable
+    Func<MimeMessage, CancellationToken, Task> returnBounce, TimeProvider? clock = null) : IAsyncDisposable
 {
     private static readonly ProviderProfile Profile = new("relay", "220 relay.mail.prportal.example ESMTP Postfix", "250 2.0.0 Ok: queued as {msgid}",
         new SimulatedReply(BlockStage.Rcpt, "554 5.7.1 Relay access denied"), "550 5.1.1 User unknown", "552 5.2.2 Mailbox full");
@@ -22,6 +22,7 @@ public sealed class SandboxRelay(SandboxWorld world, IPEndPoint endpoint, Func<s
     private int _forwarded;
 
     public IPEndPoint Endpoint => _server.Endpoint;
+    private DateTimeOffset Now => (clock ?? TimeProvider.System).GetUtcNow();
     public int Bounced { get; private set; }
 
     public void Start() => _server.Start();
@@ -68,13 +69,13 @@ public sealed class SandboxRelay(SandboxWorld world, IPEndPoint endpoint, Func<s
     }
 
     /// <summary>The bounce Postfix writes: a human part, the delivery status, and the returned headers.</summary>
-    private static MimeMessage Bounce(MimeMessage original, string envelopeFrom, string recipient, SmtpCommandException refused)
+    private MimeMessage Bounce(MimeMessage original, string envelopeFrom, string recipient, SmtpCommandException refused)
     {
         var code = (int)refused.StatusCode;
         var text = refused.Message.Replace("\n", " ");
         var status = System.Text.RegularExpressions.Regex.Match(text, @"\b[245]\.\d{1,3}\.\d{1,3}\b") is { Success: true } m ? m.Value : $"{code / 100}.0.0";
         var delivery = new MessageDeliveryStatus();
-        delivery.StatusGroups.Add(new HeaderList { { "Reporting-MTA", "dns; relay.mail.prportal.example" }, { "Arrival-Date", DateTimeOffset.UtcNow.ToString("r") } });
+        delivery.StatusGroups.Add(new HeaderList { { "Reporting-MTA", "dns; relay.mail.prportal.example" }, { "Arrival-Date", Now.ToString("r") } });
         delivery.StatusGroups.Add(new HeaderList
         {
             { "Final-Recipient", $"rfc822; {recipient}" },
@@ -92,7 +93,7 @@ public sealed class SandboxRelay(SandboxWorld world, IPEndPoint endpoint, Func<s
         {
             Subject = "Undelivered Mail Returned to Sender",
             MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("relay.mail.prportal.example"),
-            Date = DateTimeOffset.UtcNow,
+            Date = Now,
         };
         bounce.From.Add(new MailboxAddress("Mail Delivery System", "MAILER-DAEMON@relay.mail.prportal.example"));
         bounce.To.Add(MailboxAddress.Parse(envelopeFrom));
