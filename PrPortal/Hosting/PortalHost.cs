@@ -18,6 +18,8 @@ using PrPortal.Features.SendLog;
 using PrPortal.Features.Users;
 using PrPortal.Features.Bounces;
 using PrPortal.Pipeline;
+using PrPortal.Features.Delivery;
+using PrPortal.Features.Incidents;
 
 namespace PrPortal.Hosting;
 
@@ -112,20 +114,13 @@ public static class PortalHost
         }
         services.AddSingleton(dns);
         services.AddSingleton(delivery);
-        services.AddSingleton<Features.Delivery.DeliveryLogWriter>();
+        services.AddDelivery();
         services.AddSingleton(Features.Bounces.BounceRules.Load(configuration, contentRoot));
         // One resolver (its servers, timeout and retries) for delivery, providers and sender authentication.
         services.AddSingleton<Infrastructure.Dns.DnsClientResolver>();
         services.AddSingleton<Infrastructure.Dns.IDnsResolver>(sp => sp.GetRequiredService<Infrastructure.Dns.DnsClientResolver>());
         services.AddSingleton<Features.SenderAuth.ISpfDns>(sp => sp.GetRequiredService<Infrastructure.Dns.DnsClientResolver>());
         services.AddSingleton<Features.Providers.ProviderResolver>();
-        services.AddSingleton<Features.Delivery.DeliveryEngine>();
-        services.AddSingleton<Features.Delivery.AttemptRecorder>();
-        services.AddSingleton<Features.Delivery.DeliveryService>();
-        services.AddSingleton<Features.Delivery.ReleaseSender>();
-        services.AddSingleton<Features.Delivery.TrafficGenerator>();
-        services.AddSingleton<Features.Delivery.DeferredRetry>();
-        services.AddHostedService(sp => sp.GetRequiredService<Features.Delivery.DeferredRetry>());
         services.AddAttemptPipeline();
         services.AddSendLog(configuration);
         services.AddBounces(configuration);
@@ -161,14 +156,11 @@ public static class PortalHost
         services.AddSingleton(schedules);
         services.AddPortalScheduler(schedules, connectionString);
         services.AddSingleton<Features.Jobs.JobsService>();
-        services.AddSingleton(PortalConfiguration.ReadDetection(configuration));
         services.AddSingleton(PortalConfiguration.ReadAlerts(configuration));
         services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<Features.Alerts.AlertService>(sp,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("alerts")));
-        services.AddSingleton<Features.Incidents.IncidentService>();
-        services.AddSingleton<Features.Incidents.DetectionService>();
-        services.AddHostedService(sp => sp.GetRequiredService<Features.Incidents.DetectionService>());
+        services.AddIncidents(configuration);
 
         services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
