@@ -68,7 +68,11 @@ public sealed class SenderDomainsBrowserTests(BrowserPortal browser) : IClassFix
 
         // A new domain: registered with its key; nothing is published yet.
         await page.Locator("#add-domain .add-company input").First.FillAsync(DemoWorldCatalog.CompanyName(7)[..6]);
-        await page.GetByRole(AriaRole.Option).First.ClickAsync();
+        var option = page.GetByRole(AriaRole.Option).First;
+        var chosen = (await option.InnerTextAsync()).Trim();
+        await option.ClickAsync();
+        // The pick reaches the server before the next field is typed (else the form says no company was chosen).
+        await Assertions.Expect(page.Locator("#add-domain .add-company input").First).ToHaveValueAsync(chosen);
         await page.Locator("#add-domain .add-name input").First.FillAsync("bad domain");
         await page.ClickAsync("#add-domain .add-submit");
         await Assertions.Expect(page.Locator("#add-error")).ToContainTextAsync("not a domain name");
