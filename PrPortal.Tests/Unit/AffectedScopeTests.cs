@@ -4,6 +4,7 @@ using PrPortal.Features.Reports;
 namespace PrPortal.Tests.Unit;
 
 /// <summary>The page's CSV links and the CSV endpoint (and the verb) read a scope the same way.</summary>
+[Trait("Category", "Unit")]
 public sealed class AffectedScopeTests
 {
     private static AffectedScope RoundTrip(AffectedScope scope)

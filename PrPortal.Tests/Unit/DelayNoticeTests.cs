@@ -2,6 +2,7 @@ using PrPortal.Features.Resend;
 
 namespace PrPortal.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class DelayNoticeTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using PrPortal.Features.Blocklists.Snds;
 
 namespace PrPortal.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class SndsParserTests
 {
     private static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "snds", name));

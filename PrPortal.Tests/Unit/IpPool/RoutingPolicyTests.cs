@@ -3,6 +3,7 @@ using PrPortal.Features.IpPool;
 
 namespace PrPortal.Tests.Unit.IpPool;
 
+[Trait("Category", "Unit")]
 public sealed class RoutingPolicyTests
 {
     private static readonly IReadOnlyList<SendingIp> Pool =

@@ -5,6 +5,7 @@ using PrPortal.Infrastructure.Dns;
 namespace PrPortal.Tests.Unit.SenderAuth;
 
 /// <summary>What customers publish for DKIM and DMARC, right and wrong, read as receivers read it.</summary>
+[Trait("Category", "Unit")]
 public sealed class DkimDmarcTests
 {
     private static readonly DkimKeyPair Ours = DkimKeys.Generate();

@@ -4,6 +4,7 @@ using PrPortal.Features.SenderAuth;
 namespace PrPortal.Tests.Unit.SenderAuth;
 
 /// <summary>Records customers really publish wrongly: each gives the RFC's result and says why in words.</summary>
+[Trait("Category", "Unit")]
 public sealed class SpfBadInputTests
 {
     private static readonly IPAddress Ours = IPAddress.Parse("203.0.113.10");

@@ -10,6 +10,7 @@ namespace PrPortal.Tests.Unit.SenderAuth;
 /// every case's zone data is served through <see cref="ISpfDns"/> and our evaluator must give the
 /// expected result, and the expected explanation where the case names one.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class SpfConformanceTests(ITestOutputHelper output)
 {
     public sealed record SuiteCase(string Section, string Name, string Helo, string Host, string MailFrom, string[] Results, string? Explanation,
