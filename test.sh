@@ -43,6 +43,9 @@ if [ -f TestResults/results.trx ]; then
   passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
   failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
   notrun=$(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")
+  # The names of the failed tests last, where a cut-short log still shows them.
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' TestResults/results.trx \
+    | sed -E 's/.*testName="([^"]*)".*/FAILED: \1/' || true
   echo "${passed} passed, ${failed} failed, ${notrun} skipped"
 fi
 exit $status

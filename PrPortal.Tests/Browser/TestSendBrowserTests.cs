@@ -7,6 +7,29 @@ namespace PrPortal.Tests.Browser;
 [Trait("Category", "Browser")]
 public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<BrowserPortal>
 {
+    /// <summary>The open test-class incident holding the IP's Outlook.com cell, once the detector has opened it.</summary>
+    private async Task<int> TestIncidentOfAsync(string ip)
+    {
+        var factory = browser.Portal.Service<Microsoft.EntityFrameworkCore.IDbContextFactory<PrPortal.Data.PortalDbContext>>();
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                var id = db.IncidentCells.Where(c => c.SourceIp == ip && c.ProviderId == "microsoft-consumer")
+                    .Join(db.Incidents, c => c.IncidentId, i => i.Id, (c, i) => i)
+                    .Where(i => i.Class == PrPortal.Data.Entities.IncidentClass.Test && i.Status == PrPortal.Data.Entities.IncidentStatus.Open)
+                    .Select(i => (int?)i.Id).FirstOrDefault();
+                if (id is { } found)
+                {
+                    return found;
+                }
+            }
+            Assert.True(DateTime.UtcNow < until, $"no open test incident holds {ip} within 20 s");
+            await Task.Delay(250);
+        }
+    }
+
     private async Task ShipYesterdaysLogAsync()
     {
         var tokyoNoon = PrPortal.Components.Shared.PortalTime.ToTokyo(DateTime.UtcNow).Date.AddDays(-1).AddHours(12);
@@ -47,8 +70,12 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
 
         // Three Outlook.com recipients refused with S3150 from one IP: the test send's own incident is open
         // already, marked as a test send (the generated traffic's live incidents are listed beside it).
+        // (The generated traffic may open test incidents of its own at other IPs: the one to look at holds 203.0.113.10.)
+        var incidentId = await TestIncidentOfAsync("203.0.113.10");
         await page.ClickAsync("#nav-menu >> text=インシデント");
-        var row = page.Locator("#incidents-table tbody tr", new() { HasText = "Outlook.com" }).Filter(new() { Has = page.Locator(".incident-class", new() { HasText = "テスト送信" }) }).First;
+        var row = page.Locator("#incidents-table tbody tr", new() { HasText = "Outlook.com" })
+            .Filter(new() { Has = page.Locator($"a[href='/incidents/{incidentId}']") });
+        await Assertions.Expect(row.Locator(".incident-class")).ToContainTextAsync("テスト送信");
         await Assertions.Expect(row).ToContainTextAsync("対応中", new() { Timeout = 20_000 });
         await BrowserPortal.ScreenshotAsync(page, "09-incidents-ja");
         await row.Locator("a").First.ClickAsync();

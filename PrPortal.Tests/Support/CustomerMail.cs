@@ -28,6 +28,8 @@ public static class CustomerMail
             Title = $"{company.Name}、新製品のお知らせ",
             PublishedAtUtc = DateTime.UtcNow,
             FromAddress = $"release@{ReleaseMessage.SenderDomain}",
+            Html = "<html><body><p>本文</p></body></html>",
+            Text = "本文",
         }).Entity;
         var rows = recipients.Select(email => db.Recipients.Add(new Recipient
         {
@@ -43,7 +45,7 @@ public static class CustomerMail
         var results = new List<AttemptResult>();
         foreach (var (delivery, recipient) in deliveries.Zip(rows))
         {
-            results.AddRange(await sender.SendAsync(new ReleaseMail(delivery.Id, recipient.Email, release.FromAddress, company.Name, release.Title, "本文"), ip, default));
+            results.AddRange(await sender.SendAsync(new ReleaseMail(delivery.Id, recipient.Email, release.FromAddress, company.Name, release.Title, new ReleaseContent(release.Html, release.Text)), ip, default));
         }
         await services.GetRequiredService<AttemptRecorder>().RecordAsync(results, default);
         return results;

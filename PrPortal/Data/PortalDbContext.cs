@@ -39,6 +39,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<NoticeTemplate> NoticeTemplates => Set<NoticeTemplate>();
     public DbSet<ResendPolicySetting> ResendPolicySettings => Set<ResendPolicySetting>();
     public DbSet<SenderDomain> SenderDomains => Set<SenderDomain>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -37,6 +37,7 @@ public static class OpsVerbs
         ["link-check"] = new(NeedsDatabase: false, Features.LinkRisk.LinkCheckVerb.RunAsync),
         ["incident"] = new(NeedsDatabase: true, Features.Incidents.IncidentVerb.RunAsync),
         ["pool"] = new(NeedsDatabase: true, Features.IpPool.PoolVerb.RunAsync),
+        ["release"] = new(NeedsDatabase: true, Features.Releases.ReleaseVerb.RunAsync),
     };
 
     public static bool IsVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=');

@@ -20,6 +20,7 @@ using PrPortal.Features.Bounces;
 using PrPortal.Pipeline;
 using PrPortal.Features.Delivery;
 using PrPortal.Features.Incidents;
+using PrPortal.Features.Releases;
 
 namespace PrPortal.Hosting;
 
@@ -161,6 +162,7 @@ public static class PortalHost
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<Features.Alerts.AlertService>(sp,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("alerts")));
         services.AddIncidents(configuration);
+        services.AddReleases();
 
         services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
@@ -270,6 +272,7 @@ public static class PortalHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapIngestEndpoints();
+        app.MapReleaseEndpoints();
         app.MapLinkCheckEndpoints();
         // Signed-in users only, like every page (the fallback policy): the CSV of the blocklist history.
         Features.Blocklists.BlocklistHistory.MapEndpoints(app);

@@ -47,6 +47,8 @@ public sealed class ResendCrashTests(ITestOutputHelper output)
         var environment = PortalProcess.Environment(portal.DatabasePath);
         environment["Dns__Servers__0"] = world.DnsEndpoint.ToString();
         environment["Delivery__SmtpPort"] = portal.Service<SandboxOptions>().SmtpPort.ToString();
+        // A killed runner's claim holds for its lease; short here, so the last run may settle it.
+        environment["Resend__LeaseSeconds"] = "2";
         int Received() => simulators.Sum(s => s.Received.Count(m => m.MessageId?.StartsWith($"<resend.b{batchId}.") == true));
         const int kills = 3;
         for (var k = 0; k < kills; k++)
@@ -67,6 +69,7 @@ public sealed class ResendCrashTests(ITestOutputHelper output)
             output.WriteLine($"killed run {k + 1} after {Received()} received");
         }
         await portal.Service<ResendService>().SavePolicyAsync(admin, new ResendPolicy(true, 24, 60, 60_000), default);
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the killed runs' leases run out
         var last = await PortalProcess.RunAsync(environment, "resend", "run", "--batch", batchId.ToString());
         Assert.True(last.ExitCode == 0, last.Stderr);
 

@@ -79,8 +79,13 @@ public sealed class ResendTests
         Assert.Equal("【再送】" + delivery.Release!.Title, sample.Subject);
         Assert.StartsWith("このプレスリリースは遅れてお届けしています。", sample.TextBody ?? "");
         Assert.Contains($"{delivery.Release.Company!.Name} の「{delivery.Release.Title}」", sample.TextBody);
-        Assert.EndsWith("本文 / body", (sample.TextBody ?? "").TrimEnd());
-        Assert.StartsWith("<html><body><div class=\"prportal-delay-notice\"><p", sample.HtmlBody ?? "");
+        // Below the notice, the release itself: its HTML byte for byte, and its text.
+        var original = new PrPortal.Features.Delivery.ReleaseContent(delivery.Release.Html, delivery.Release.Text);
+        Assert.NotNull(delivery.Release.Html);
+        Assert.EndsWith(original.TextPart, (sample.TextBody ?? "").TrimEnd());
+        Assert.StartsWith("<div class=\"prportal-delay-notice\"", sample.HtmlBody ?? "");
+        Assert.EndsWith(delivery.Release.Html!, sample.HtmlBody ?? "");
+        Assert.True((sample.HtmlBody ?? "").IndexOf("このプレスリリースは遅れて", StringComparison.Ordinal) < (sample.HtmlBody ?? "").IndexOf(delivery.Release.Html!, StringComparison.Ordinal));
         Assert.Contains("bounce+d" + deliveryId, received[0].MailFrom);
 
         // The report now counts them as resent.

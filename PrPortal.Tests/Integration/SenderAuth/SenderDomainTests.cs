@@ -110,7 +110,7 @@ public sealed class SenderDomainTests : IClassFixture<SenderDomainTests.Portal>,
         // A spare: the demo's incident blocks only primaries, and only at Microsoft.
         var ip = await db.SendingIps.AsNoTracking().FirstAsync(i => i.Role == SendingIpRole.Spare);
         var subject = "送信元認証のテスト " + Guid.NewGuid().ToString("N");
-        var results = await _portal.Service<ReleaseSender>().SendAsync(new ReleaseMail(900_000 + Random.Shared.Next(99_999), to, from, "株式会社テスト", subject, "本文です。"), ip, default);
+        var results = await _portal.Service<ReleaseSender>().SendAsync(new ReleaseMail(900_000 + Random.Shared.Next(99_999), to, from, "株式会社テスト", subject, ReleaseContent.FromText("本文です。")), ip, default);
         Assert.Equal(AttemptOutcome.Accepted, Assert.Single(results).Outcome);
         return Sandbox.Simulator(MailboxProviderCatalog.Google).Received.Single(m => m.Raw!.Contains(EncodedSubjectMarker(subject)));
     }

@@ -53,6 +53,7 @@ public sealed class ResendItemConfiguration : IEntityTypeConfiguration<ResendIte
         builder.Property(i => i.MessageId).HasMaxLength(200);
         builder.Property(i => i.SourceIp).HasMaxLength(45);
         builder.Property(i => i.Reply).HasMaxLength(1000);
+        builder.Property(i => i.ClaimedBy).HasMaxLength(200);
         // A delivery is in a batch once: the ledger key of exactly-once.
         builder.HasIndex(i => new { i.BatchId, i.DeliveryId }).IsUnique();
         builder.HasIndex(i => new { i.BatchId, i.State });

@@ -34,6 +34,8 @@ public class ResendBatch
     public int ExcludedUnsubscribed { get; set; }
     public int ExcludedElsewhere { get; set; }
     public int ExcludedNoConsent { get; set; }
+    /// <summary>Failed mails whose release has no stored content: never resent as a stand-in.</summary>
+    public int ExcludedNoBody { get; set; }
     /// <summary>Items per category when the batch was made, e.g. "MediaUser=12;IndividualUser=3".</summary>
     public string? Counts { get; set; }
     /// <summary>Why the batch stopped or what it ended with, in words.</summary>
@@ -68,6 +70,10 @@ public class ResendItem
     public DateTime? SentAtUtc { get; set; }
     public string? SourceIp { get; set; }
     public string? Reply { get; set; }
+    /// <summary>The runner (process and instance) that holds the item while it is "sending".</summary>
+    public string? ClaimedBy { get; set; }
+    /// <summary>Until when the claim holds; only an item whose lease has run out is settled by another runner.</summary>
+    public DateTime? LeaseUntilUtc { get; set; }
 }
 
 /// <summary>A delay notice template per language; placeholders {original_sent_at}, {release_title}, {company}.</summary>

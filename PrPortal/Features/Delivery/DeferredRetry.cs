@@ -98,7 +98,7 @@ public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, Re
                     d.Id, d.QueuedAtUtc, d.Recipient!.Email,
                     // A company's own From is for its own (imported) lists; everyone else gets the service's.
                     FromAddress = d.Recipient.CompanyId == d.Release!.CompanyId ? d.Release.FromAddress : serviceFrom,
-                    Company = d.Release.Company!.Name, d.Release.Title,
+                    Company = d.Release.Company!.Name, d.Release.Title, d.Release.Subject, d.Release.Html, d.Release.Text,
                 })
                 .ToListAsync(cancellationToken);
             var expired = due.Where(d => now - d.QueuedAtUtc >= RetrySchedule.QueueLifetime).Select(d => d.Id).ToList();
@@ -112,7 +112,9 @@ public sealed class DeferredRetry(IDbContextFactory<PortalDbContext> factory, Re
             foreach (var mail in due.Where(d => !expired.Contains(d.Id)))
             {
                 // With no IP allowed for its provider now, the mail stays due.
-                results.AddRange(await sender.SendRoutedAsync(new ReleaseMail(mail.Id, mail.Email, mail.FromAddress, mail.Company, mail.Title, ReleaseMessage.StandInBody), cancellationToken) ?? []);
+                results.AddRange(await sender.SendRoutedAsync(new ReleaseMail(mail.Id, mail.Email, mail.FromAddress, mail.Company, mail.Subject ?? mail.Title,
+                    // A release known only from a log has no stored content; its retry carries the generated text.
+                    ReleaseContent.Of(mail.Html, mail.Text) ?? ReleaseContent.FromText(ReleaseMessage.StandInBody)), cancellationToken) ?? []);
             }
             if (results.Count > 0)
             {

@@ -122,7 +122,7 @@ public sealed class DeliveryService(
             var ip = request.SendingIpId is { } id
                 ? ips.Single(i => i.Id == id)
                 : await routing.PickForAsync(recipient.Email, cancellationToken);
-            return await sender.SendAsync(new ReleaseMail(delivery.Id, recipient.Email, release.FromAddress, company.Name, request.Subject, request.Body), ip, cancellationToken);
+            return await sender.SendAsync(new ReleaseMail(delivery.Id, recipient.Email, release.FromAddress, company.Name, request.Subject, ReleaseContent.FromText(request.Body)), ip, cancellationToken);
         }));
         var recorded = await recorder.RecordAsync(results.SelectMany(r => r).ToList(), cancellationToken, TrafficClass.Test);
 

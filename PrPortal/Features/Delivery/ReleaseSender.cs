@@ -3,7 +3,7 @@ using PrPortal.Data.Entities;
 namespace PrPortal.Features.Delivery;
 
 /// <summary>One release to one delivery's recipient, as it goes on the wire.</summary>
-public sealed record ReleaseMail(long DeliveryId, string Email, string FromAddress, string CompanyName, string Subject, string Body);
+public sealed record ReleaseMail(long DeliveryId, string Email, string FromAddress, string CompanyName, string Subject, ReleaseContent Content);
 
 /// <summary>
 /// Sends one delivery's mail: builds the release message (VERP return path) and hands it to the engine
@@ -14,7 +14,7 @@ public sealed class ReleaseSender(DeliveryEngine engine, IpPool.RoutingService r
 {
     public async Task<IReadOnlyList<AttemptResult>> SendAsync(ReleaseMail mail, SendingIp ip, CancellationToken cancellationToken)
     {
-        var message = ReleaseMessage.Build(mail.DeliveryId, mail.FromAddress, mail.CompanyName, mail.Email, mail.Subject, mail.Body);
+        var message = ReleaseMessage.Build(mail.DeliveryId, mail.FromAddress, mail.CompanyName, mail.Email, mail.Subject, ReleaseMessage.Content(mail.Content));
         return await engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(mail.DeliveryId),
             [new OutgoingRecipient(mail.Email, mail.DeliveryId)], SendingRoute.From(ip)), cancellationToken);
     }

@@ -47,7 +47,7 @@ public sealed class TrafficGenerator(IDbContextFactory<PortalDbContext> factory,
             {
                 try
                 {
-                    var results = await sender.SendRoutedAsync(new ReleaseMail(deliveryId, email, release.FromAddress, companyName, release.Title, ReleaseMessage.StandInBody), cancellationToken);
+                    var results = await sender.SendRoutedAsync(new ReleaseMail(deliveryId, email, release.FromAddress, companyName, release.Title, ReleaseContent.FromText(ReleaseMessage.StandInBody)), cancellationToken);
                     if (results is null)
                     {
                         // Every IP is excluded for this provider: the mail waits rather than going out blocked.

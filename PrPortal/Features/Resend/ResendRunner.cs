@@ -12,11 +12,14 @@ public sealed record ResendRunResult(int Batches, int Sent, int Failed, int Defe
 
 /// <summary>
 /// Sends queued resend batches through the delivery engine from IPs the routing allows, throttled per
-/// provider. Each item is written "sending" (with its fixed Message-ID) before its SMTP transaction and
-/// "sent" after it. After a crash an item left "sending" is first checked against the attempts: an
-/// acceptance recorded after its try means it got through; otherwise it goes again with the same
-/// Message-ID, so the one case left (the connection lost after DATA, before the reply) is a copy the
-/// receiver can recognise. Pause and cancel are seen between two mails.
+/// provider. Any number of runners (the portal's job in each instance, `resend run` processes) may work
+/// one batch at once: an item is claimed by a conditional update only one runner can win, which writes
+/// it "sending" with the runner's name, the try's time and a lease, before its SMTP transaction; the
+/// reply is written only by the runner that still holds the claim. An item whose lease ran out (its
+/// runner died) is settled against the attempts: an acceptance recorded after its try means it got
+/// through; otherwise it goes again with the same Message-ID, so the one case left (the runner lost
+/// between the end of DATA and the commit of the reply) is a copy the receiver can recognise. Pause and
+/// cancel are seen between two mails.
 /// </summary>
 public sealed class ResendRunner(
     IDbContextFactory<PortalDbContext> factory,
@@ -31,6 +34,9 @@ public sealed class ResendRunner(
 {
     private readonly SemaphoreSlim _running = new(1, 1);
     private readonly Dictionary<string, DateTime> _nextPerProvider = [];
+
+    /// <summary>This runner's name in the claims it holds: host, process and instance.</summary>
+    public string Owner { get; } = $"{Environment.ProcessId}:{Guid.NewGuid():N}:{Environment.MachineName}" is var name && name.Length > 200 ? name[..200] : name;
 
     /// <summary>Runs every queued or running batch (or just one) until done, paused, cancelled or waiting for IPs.</summary>
     public async Task<ResendRunResult> RunAsync(int? onlyBatch, CancellationToken cancellationToken)
@@ -58,7 +64,7 @@ public sealed class ResendRunner(
         }
     }
 
-    private sealed record Mail(long DeliveryId, string Email, string FromAddress, string Company, string Title, DateTime QueuedAtUtc);
+    private sealed record Mail(long DeliveryId, string Email, string FromAddress, string Company, string Title, string Subject, ReleaseContent? Content, DateTime QueuedAtUtc);
 
     private async Task<ResendRunResult> RunBatchAsync(int batchId, CancellationToken cancellationToken)
     {
@@ -67,47 +73,56 @@ public sealed class ResendRunner(
         var spacing = TimeSpan.FromMinutes(1) / policy.PerProviderPerMinute;
         var waitingProviders = new HashSet<string>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var batch = await db.ResendBatches.FirstAsync(b => b.Id == batchId, cancellationToken);
-        if (batch.State == ResendBatchState.Queued)
-        {
-            batch.State = ResendBatchState.Running;
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await db.ResendBatches.Where(b => b.Id == batchId && b.State == ResendBatchState.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.State, ResendBatchState.Running), cancellationToken);
+        var batch = await db.ResendBatches.AsNoTracking().FirstAsync(b => b.Id == batchId, cancellationToken);
         var template = new DelayNoticeTemplate(batch.Language, batch.SubjectPrefix, batch.NoticeHtml, batch.NoticeText);
 
-        await SettleInterruptedAsync(db, batchId, cancellationToken);
         var tried = new HashSet<long>();
         while (true)
         {
-            var items = await db.ResendItems.Where(i => i.BatchId == batchId && i.State == ResendItemState.Pending && !waitingProviders.Contains(i.ProviderId))
-                .OrderBy(i => i.Id).Take(50).ToListAsync(cancellationToken);
-            items = items.Where(i => !tried.Contains(i.Id)).ToList();
+            await SettleExpiredAsync(db, batchId, cancellationToken);
+            var items = await db.ResendItems.AsNoTracking()
+                .Where(i => i.BatchId == batchId && i.State == ResendItemState.Pending && !waitingProviders.Contains(i.ProviderId))
+                .OrderBy(i => i.Id).Take(200).ToListAsync(cancellationToken);
+            items = items.Where(i => !tried.Contains(i.Id)).Take(50).ToList();
             if (items.Count == 0)
             {
                 break;
             }
             var deliveryIds = items.Select(i => i.DeliveryId).ToList();
             var serviceFrom = senderAuth.ServiceFrom;
-            var mails = await db.Deliveries.AsNoTracking().Where(d => deliveryIds.Contains(d.Id))
+            var mails = (await db.Deliveries.AsNoTracking().Where(d => deliveryIds.Contains(d.Id))
                 // A company's own From is for its own (imported) lists; everyone else gets the service's.
-                .Select(d => new Mail(d.Id, d.Recipient!.Email, d.Recipient.CompanyId == d.Release!.CompanyId ? d.Release.FromAddress : serviceFrom,
-                    d.Release.Company!.Name, d.Release.Title, d.QueuedAtUtc))
-                .ToDictionaryAsync(m => m.DeliveryId, cancellationToken);
+                .Select(d => new
+                {
+                    d.Id, d.Recipient!.Email, From = d.Recipient.CompanyId == d.Release!.CompanyId ? d.Release.FromAddress : serviceFrom,
+                    Company = d.Release.Company!.Name, d.Release.Title, d.Release.Subject, d.Release.Html, d.Release.Text, d.QueuedAtUtc,
+                })
+                .ToListAsync(cancellationToken))
+                .ToDictionary(m => m.Id, m => new Mail(m.Id, m.Email, m.From, m.Company, m.Title, m.Subject ?? m.Title, ReleaseContent.Of(m.Html, m.Text), m.QueuedAtUtc));
             foreach (var item in items)
             {
                 tried.Add(item.Id);
-                await db.Entry(batch).ReloadAsync(cancellationToken);
-                if (batch.State != ResendBatchState.Running)
+                var state = await db.ResendBatches.AsNoTracking().Where(b => b.Id == batchId).Select(b => b.State).FirstAsync(cancellationToken);
+                if (state != ResendBatchState.Running)
                 {
-                    logger.LogInformation("Resend batch {Batch} stopped: {State}", batchId, batch.State);
+                    logger.LogInformation("Resend batch {Batch} stopped: {State}", batchId, state);
                     return new ResendRunResult(1, sent, failed, deferred, 0);
                 }
                 if (waitingProviders.Contains(item.ProviderId))
                 {
                     continue;
                 }
+                if (!mails.TryGetValue(item.DeliveryId, out var mail) || mail.Content is null)
+                {
+                    // Never a stand-in: without the release's stored content the item is not sent.
+                    await db.ResendItems.Where(i => i.Id == item.Id && i.State == ResendItemState.Pending)
+                        .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, ResendItemState.Skipped).SetProperty(i => i.Reply, "no_body: the release's content is not stored"), cancellationToken);
+                    continue;
+                }
                 var ip = await routing.PickAsync(item.ProviderId, cancellationToken);
-                if (ip is null || !mails.TryGetValue(item.DeliveryId, out var mail))
+                if (ip is null)
                 {
                     // Every IP is still excluded for this provider: its items wait for the next run.
                     waitingProviders.Add(item.ProviderId);
@@ -115,96 +130,129 @@ public sealed class ResendRunner(
                 }
                 await ThrottleAsync(item.ProviderId, spacing, cancellationToken);
 
-                // The ledger before the send: a crash from here on is seen at the next start.
+                // The claim before the send: only one runner wins it, and a crash from here on is settled after the lease.
                 var now = clock.GetUtcNow().UtcDateTime;
-                item.State = ResendItemState.Sending;
-                item.Tries++;
-                item.TriedAtUtc = now;
-                await db.SaveChangesAsync(cancellationToken);
+                var leaseUntil = now.AddSeconds(options.LeaseSeconds);
+                var won = await db.ResendItems.Where(i => i.Id == item.Id && i.State == ResendItemState.Pending)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(i => i.State, ResendItemState.Sending)
+                        .SetProperty(i => i.ClaimedBy, Owner)
+                        .SetProperty(i => i.LeaseUntilUtc, leaseUntil)
+                        .SetProperty(i => i.TriedAtUtc, now)
+                        .SetProperty(i => i.Tries, i => i.Tries + 1), cancellationToken);
+                if (won == 0)
+                {
+                    continue; // another runner has it
+                }
+                var tries = await db.ResendItems.AsNoTracking().Where(i => i.Id == item.Id).Select(i => i.Tries).FirstAsync(cancellationToken);
 
                 var delay = now - mail.QueuedAtUtc;
                 var notice = delay >= TimeSpan.FromMinutes(batch.NoticeAfterMinutes)
                     ? DelayNotice.Fill(template, mail.QueuedAtUtc, mail.Title, mail.Company) : null;
-                var message = ReleaseMessage.BuildResend(mail.DeliveryId, item.MessageId, mail.FromAddress, mail.Company, mail.Email, mail.Title,
-                    ReleaseMessage.StandInBody, notice);
+                var message = ReleaseMessage.BuildResend(mail.DeliveryId, item.MessageId, mail.FromAddress, mail.Company, mail.Email, mail.Subject,
+                    mail.Content, notice);
                 var results = await sender.SendMessageAsync(mail.DeliveryId, mail.Email, message, ip, cancellationToken);
+                // From the reply to the commit of its attempt: a runner lost in this window has sent a mail it
+                // does not know of, and the item goes again (the same Message-ID) once its lease runs out.
+                var window = System.Diagnostics.Stopwatch.StartNew();
                 await recorder.RecordAsync(results, cancellationToken, TrafficClass.Resend);
+                logger.LogDebug("Resend window {WindowMs:0.000} ms (reply to commit) for item {Item}", window.Elapsed.TotalMilliseconds, item.Id);
                 var result = results[0];
 
-                // The ledger after the send.
-                item.SourceIp = ip.Address;
-                item.Reply = Truncate(result.ReplyText ?? result.Error);
-                switch (result.Outcome)
+                // The reply, written only while this runner still holds the claim.
+                var (next, sentAt) = result.Outcome switch
                 {
-                    case AttemptOutcome.Accepted:
-                        item.State = ResendItemState.Sent;
-                        item.SentAtUtc = result.AttemptedAtUtc;
+                    AttemptOutcome.Accepted => (ResendItemState.Sent, (DateTime?)result.AttemptedAtUtc),
+                    AttemptOutcome.Rejected => (ResendItemState.Failed, null),
+                    _ => (tries >= options.MaxTries ? ResendItemState.Failed : ResendItemState.Pending, null),
+                };
+                var reply = Truncate(result.ReplyText ?? result.Error);
+                var written = await db.ResendItems.Where(i => i.Id == item.Id && i.State == ResendItemState.Sending && i.ClaimedBy == Owner)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(i => i.State, next)
+                        .SetProperty(i => i.SentAtUtc, sentAt)
+                        .SetProperty(i => i.SourceIp, ip.Address)
+                        .SetProperty(i => i.Reply, reply)
+                        .SetProperty(i => i.ClaimedBy, (string?)null)
+                        .SetProperty(i => i.LeaseUntilUtc, (DateTime?)null), cancellationToken);
+                if (written == 0)
+                {
+                    logger.LogWarning("Resend item {Item} was settled by another runner while this one sent it (lease of {Lease} s too short?)", item.Id, options.LeaseSeconds);
+                    continue;
+                }
+                switch (next)
+                {
+                    case ResendItemState.Sent:
                         sent++;
                         break;
-                    case AttemptOutcome.Rejected:
-                        item.State = ResendItemState.Failed;
+                    case ResendItemState.Failed:
                         failed++;
                         break;
                     default:
-                        item.State = item.Tries >= options.MaxTries ? ResendItemState.Failed : ResendItemState.Pending;
-                        if (item.State == ResendItemState.Failed)
-                        {
-                            failed++;
-                        }
-                        else
-                        {
-                            deferred++;
-                        }
+                        deferred++;
                         break;
                 }
-                await db.SaveChangesAsync(cancellationToken);
-                await MarkLedgerAsync(db, item, cancellationToken);
+                await MarkLedgerAsync(db, item.DeliveryId, next, cancellationToken);
             }
         }
 
         var open = await db.ResendItems.CountAsync(i => i.BatchId == batchId && (i.State == ResendItemState.Pending || i.State == ResendItemState.Sending), cancellationToken);
-        await db.Entry(batch).ReloadAsync(cancellationToken);
-        if (open == 0 && batch.State == ResendBatchState.Running)
+        if (open == 0)
         {
             var counts = await db.ResendItems.Where(i => i.BatchId == batchId).GroupBy(i => i.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
-            batch.State = ResendBatchState.Completed;
-            batch.FinishedAtUtc = clock.GetUtcNow().UtcDateTime;
-            batch.Outcome = string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Count} {c.Key.ToString().ToLowerInvariant()}"));
-            await db.SaveChangesAsync(cancellationToken);
+            var outcome = string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Count} {c.Key.ToString().ToLowerInvariant()}"));
+            var finished = clock.GetUtcNow().UtcDateTime;
+            await db.ResendBatches.Where(b => b.Id == batchId && b.State == ResendBatchState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.State, ResendBatchState.Completed).SetProperty(b => b.FinishedAtUtc, finished)
+                    .SetProperty(b => b.Outcome, outcome), cancellationToken);
         }
         else if (waitingProviders.Count > 0)
         {
-            batch.Outcome = "waiting for an eligible IP: " + string.Join(", ", waitingProviders.Order());
-            await db.SaveChangesAsync(cancellationToken);
+            var outcome = "waiting for an eligible IP: " + string.Join(", ", waitingProviders.Order());
+            await db.ResendBatches.Where(b => b.Id == batchId && b.State == ResendBatchState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Outcome, outcome), cancellationToken);
         }
         return new ResendRunResult(1, sent, failed, deferred, open);
     }
 
-    /// <summary>Items a crash left "sending": done if an acceptance was recorded after their try, else sent again (same Message-ID).</summary>
-    private static async Task SettleInterruptedAsync(PortalDbContext db, int batchId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Items left "sending" by a runner whose lease ran out: done if an acceptance was recorded after
+    /// their try, else pending again (same Message-ID). A live runner's items are never touched, and of
+    /// two runners settling the same item only one does.
+    /// </summary>
+    private async Task SettleExpiredAsync(PortalDbContext db, int batchId, CancellationToken cancellationToken)
     {
-        var interrupted = await db.ResendItems.Where(i => i.BatchId == batchId && i.State == ResendItemState.Sending).ToListAsync(cancellationToken);
-        foreach (var item in interrupted)
+        var now = clock.GetUtcNow().UtcDateTime;
+        var expired = await db.ResendItems.AsNoTracking()
+            .Where(i => i.BatchId == batchId && i.State == ResendItemState.Sending && (i.LeaseUntilUtc == null || i.LeaseUntilUtc < now))
+            .ToListAsync(cancellationToken);
+        foreach (var item in expired)
         {
             var accepted = await db.DeliveryAttempts.AsNoTracking()
                 .Where(a => a.DeliveryId == item.DeliveryId && a.Outcome == AttemptOutcome.Accepted && a.AttemptedAtUtc >= item.TriedAtUtc)
-                .OrderBy(a => a.AttemptedAtUtc).FirstOrDefaultAsync(cancellationToken);
-            item.State = accepted is null ? ResendItemState.Pending : ResendItemState.Sent;
-            item.SentAtUtc = accepted?.AttemptedAtUtc;
-        }
-        await db.SaveChangesAsync(cancellationToken);
-        foreach (var item in interrupted.Where(i => i.State == ResendItemState.Sent))
-        {
-            await MarkLedgerAsync(db, item, cancellationToken);
+                .OrderBy(a => a.AttemptedAtUtc).Select(a => (DateTime?)a.AttemptedAtUtc).FirstOrDefaultAsync(cancellationToken);
+            var next = accepted is null ? ResendItemState.Pending : ResendItemState.Sent;
+            var settled = await db.ResendItems
+                .Where(i => i.Id == item.Id && i.State == ResendItemState.Sending && i.ClaimedBy == item.ClaimedBy && i.LeaseUntilUtc == item.LeaseUntilUtc)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(i => i.State, next)
+                    .SetProperty(i => i.SentAtUtc, accepted)
+                    .SetProperty(i => i.ClaimedBy, (string?)null)
+                    .SetProperty(i => i.LeaseUntilUtc, (DateTime?)null), cancellationToken);
+            if (settled == 1)
+            {
+                logger.LogInformation("Resend item {Item} of batch {Batch}: lease of {Owner} ran out; {State}", item.Id, batchId, item.ClaimedBy, next);
+                await MarkLedgerAsync(db, item.DeliveryId, next, cancellationToken);
+            }
         }
     }
 
-    private static Task MarkLedgerAsync(PortalDbContext db, ResendItem item, CancellationToken cancellationToken) => item.State switch
+    private static Task MarkLedgerAsync(PortalDbContext db, long deliveryId, ResendItemState state, CancellationToken cancellationToken) => state switch
     {
-        ResendItemState.Sent => db.FailedDeliveries.Where(f => f.DeliveryId == item.DeliveryId)
+        ResendItemState.Sent => db.FailedDeliveries.Where(f => f.DeliveryId == deliveryId)
             .ExecuteUpdateAsync(s => s.SetProperty(f => f.ResendState, ResendState.Resent), cancellationToken),
         // A refused resend can go in a later batch (after the next block is lifted).
-        ResendItemState.Failed => db.FailedDeliveries.Where(f => f.DeliveryId == item.DeliveryId)
+        ResendItemState.Failed => db.FailedDeliveries.Where(f => f.DeliveryId == deliveryId)
             .ExecuteUpdateAsync(s => s.SetProperty(f => f.ResendState, ResendState.NotResent), cancellationToken),
         _ => Task.CompletedTask,
     };

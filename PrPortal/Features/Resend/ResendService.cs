@@ -18,6 +18,8 @@ public sealed record ResendOptions
     public int PerProviderPerMinute { get; init; } = 600;
     /// <summary>Deferred or unreachable tries before an item counts as failed.</summary>
     public int MaxTries { get; init; } = 5;
+    /// <summary>How long a runner's claim on an item holds: longer than any SMTP transaction (connect plus commands).</summary>
+    public int LeaseSeconds { get; init; } = 600;
 }
 
 public sealed record ResendPolicy(bool AutoEnabled, int AutoWithinHours, int NoticeAfterMinutes, int PerProviderPerMinute);
@@ -27,6 +29,8 @@ public sealed record ResendRequest
 {
     public required AffectedScope Scope { get; init; }
     public int? CompanyId { get; init; }
+    /// <summary>Several companies at once (the ops verb); empty: as <see cref="CompanyId"/> says.</summary>
+    public IReadOnlyList<int> CompanyIds { get; init; } = [];
     public int? ReleaseId { get; init; }
     public IReadOnlyList<RecipientCategory> Categories { get; init; } = [];
     public string Language { get; init; } = "ja";
@@ -35,6 +39,7 @@ public sealed record ResendRequest
     public string Key => Scope.Describe()
         + (Scope.ExtraReasons.Count > 0 ? " · +" + string.Join(",", Scope.ExtraReasons) : "")
         + (CompanyId is { } c ? $" · company {c}" : "")
+        + (CompanyIds.Count > 0 ? " · companies " + string.Join(",", CompanyIds.Order()) : "")
         + (ReleaseId is { } r ? $" · release {r}" : "")
         + (Categories.Count > 0 ? " · " + string.Join(",", Categories.Order()) : "");
 }
@@ -49,8 +54,10 @@ public sealed record ResendPlan(
     int ExcludedElsewhere,
     int ExcludedNoConsent,
     int ExcludedDeclined,
+    int ExcludedNoBody,
     IReadOnlyList<(long DeliveryId, RecipientCategory Category, string ProviderId)> Items,
-    IReadOnlyList<int> ReleaseIds)
+    IReadOnlyList<int> ReleaseIds,
+    IReadOnlyList<int> NoBodyReleaseIds)
 {
     public int Total => ToSend.Values.Sum();
 }
@@ -159,6 +166,10 @@ public sealed class ResendService(
         {
             scope = scope with { Companies = scope.Companies is null || scope.Companies.Contains(companyId) ? new HashSet<int> { companyId } : new HashSet<int>() };
         }
+        if (request.CompanyIds.Count > 0)
+        {
+            scope = scope with { Companies = request.CompanyIds.Where(c => scope.Companies is null || scope.Companies.Contains(c)).ToHashSet() };
+        }
         var (_, _, rows) = await reports.ReadAsync(db, scope, cancellationToken, includeDelivered: true);
         if (request.ReleaseId is { } releaseId)
         {
@@ -187,7 +198,17 @@ public sealed class ResendService(
                 .Select(e => new { e.SendingIpId, e.ProviderId, e.StartedAtUtc }).ToListAsync(cancellationToken))
             .ToLookup(e => (e.SendingIpId, e.ProviderId), e => AffectedReportService.Sql(e.StartedAtUtc - AffectedReportService.DetectionLead));
 
-        int own = 0, delivered = 0, unsub = 0, elsewhere = 0, noConsent = 0, declined = 0;
+        // A resend carries the release itself; a release whose content is not stored is never resent.
+        var releaseIds = rows.Select(r => r.ReleaseId).Distinct().ToList();
+        var withBody = new HashSet<int>();
+        foreach (var chunk in releaseIds.Chunk(5000))
+        {
+            withBody.UnionWith(await db.Releases.AsNoTracking().Where(r => chunk.Contains(r.Id) && (r.Html != null || r.Text != null))
+                .Select(r => r.Id).ToListAsync(cancellationToken));
+        }
+
+        int own = 0, delivered = 0, unsub = 0, elsewhere = 0, noConsent = 0, declined = 0, noBody = 0;
+        var noBodyReleases = new HashSet<int>();
         var items = new List<(long, RecipientCategory, string)>();
         var releases = new HashSet<int>();
         foreach (var row in rows)
@@ -216,6 +237,11 @@ public sealed class ResendService(
             {
                 continue;
             }
+            else if (!withBody.Contains(row.ReleaseId))
+            {
+                noBody++;
+                noBodyReleases.Add(row.ReleaseId);
+            }
             else if (string.CompareOrdinal(row.FailedAt, consentAfterText) < 0 && (automatic || contacts.GetValueOrDefault(row.CompanyId) != ContactStatus.Agreed))
             {
                 noConsent++;
@@ -228,7 +254,7 @@ public sealed class ResendService(
         }
         return new ResendPlan(request.Key,
             RecipientCategories.All.ToDictionary(c => c, c => items.Count(i => i.Item2 == c)),
-            own, delivered, unsub, elsewhere, noConsent, declined, items, releases.Order().ToList());
+            own, delivered, unsub, elsewhere, noConsent, declined, noBody, items, releases.Order().ToList(), noBodyReleases.Order().ToList());
     }
 
     /// <summary>
@@ -262,7 +288,23 @@ public sealed class ResendService(
     }
 
     /// <summary>Creates the batch (or returns the one already running for the same scope); null when nothing would be sent.</summary>
-    public async Task<int?> CreateAsync(ResendRequest request, string actor, bool automatic, CancellationToken cancellationToken)
+    public async Task<int?> CreateAsync(ResendRequest request, string actor, bool automatic, CancellationToken cancellationToken) =>
+        (await CreateCoreAsync(request, actor, automatic, cancellationToken)).Batch;
+
+    /// <summary>For the ops verb: the batch (null when nothing would be sent) and the plan it was made from.</summary>
+    public async Task<(int? Batch, ResendPlan Plan)> CreateWithPlanAsync(ResendRequest request, string actor, CancellationToken cancellationToken)
+    {
+        var (batch, plan) = await CreateCoreAsync(request, actor, automatic: false, cancellationToken);
+        return (batch, plan ?? await PlanAsync(request, cancellationToken));
+    }
+
+    public async Task<bool> IncidentExistsAsync(int incidentId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Incidents.AnyAsync(i => i.Id == incidentId, cancellationToken);
+    }
+
+    private async Task<(int? Batch, ResendPlan? Plan)> CreateCoreAsync(ResendRequest request, string actor, bool automatic, CancellationToken cancellationToken)
     {
         if (!DelayNotice.Languages.Contains(request.Language))
         {
@@ -272,18 +314,21 @@ public sealed class ResendService(
         try
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            // The check for a running batch, the plan and the batch in one write transaction (SQLite's
+            // BEGIN IMMEDIATE): two processes creating at once make one batch, never two holding the same mail.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var key = request.Key;
             var running = await db.ResendBatches.AsNoTracking()
                 .Where(b => b.Scope == key && (b.State == ResendBatchState.Queued || b.State == ResendBatchState.Running || b.State == ResendBatchState.Paused))
                 .Select(b => (int?)b.Id).FirstOrDefaultAsync(cancellationToken);
             if (running is not null)
             {
-                return running;
+                return (running, null);
             }
             var plan = await PlanAsync(db, request, automatic, cancellationToken);
             if (plan.Total == 0)
             {
-                return null;
+                return (null, plan);
             }
             var policy = await PolicyAsync(cancellationToken);
             var template = await TemplateAsync(request.Language, cancellationToken);
@@ -291,7 +336,7 @@ public sealed class ResendService(
             {
                 Scope = key,
                 IncidentId = request.Scope.IncidentId,
-                CompanyId = request.CompanyId,
+                CompanyId = request.CompanyId ?? (request.CompanyIds.Count == 1 ? request.CompanyIds[0] : null),
                 State = ResendBatchState.Queued,
                 Automatic = automatic,
                 StartedBy = actor,
@@ -307,9 +352,9 @@ public sealed class ResendService(
                 ExcludedUnsubscribed = plan.ExcludedUnsubscribed,
                 ExcludedElsewhere = plan.ExcludedElsewhere + plan.ExcludedDeclined,
                 ExcludedNoConsent = plan.ExcludedNoConsent,
+                ExcludedNoBody = plan.ExcludedNoBody,
                 Counts = string.Join(";", plan.ToSend.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}={kv.Value}")),
             };
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             db.ResendBatches.Add(batch);
             await db.SaveChangesAsync(cancellationToken);
             db.ResendItems.AddRange(plan.Items.Select(i => new ResendItem
@@ -329,7 +374,7 @@ public sealed class ResendService(
             }
             await transaction.CommitAsync(cancellationToken);
             Kick();
-            return batch.Id;
+            return (batch.Id, plan);
         }
         finally
         {
@@ -410,7 +455,7 @@ public sealed class ResendService(
             return new BatchProgress(b.Id, b.Scope, b.State, b.Automatic, b.StartedBy, b.ConsentReference, b.CreatedAtUtc, b.FinishedAtUtc,
                 counts[b.Id].Sum(x => x.Count), Of(ResendItemState.Pending), Of(ResendItemState.Sending), Of(ResendItemState.Sent),
                 Of(ResendItemState.Failed), Of(ResendItemState.Skipped),
-                b.ExcludedOwnReason + b.ExcludedDelivered + b.ExcludedUnsubscribed + b.ExcludedElsewhere + b.ExcludedNoConsent,
+                b.ExcludedOwnReason + b.ExcludedDelivered + b.ExcludedUnsubscribed + b.ExcludedElsewhere + b.ExcludedNoConsent + b.ExcludedNoBody,
                 b.Counts, b.Outcome, b.Language, b.CompanyId is { } c ? names.GetValueOrDefault(c) : null);
         }).ToList();
     }
