@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (Debian's Chromium and Japanese fonts for the
 # browser tests, dovecot for the bounce mailbox, rbldnsd for the blocklist checks, opendkim to verify
-# our DKIM signatures), then builds and
+# our DKIM signatures, postfix's smtp-sink to count resends), then builds and
 # runs every test.
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
@@ -14,10 +14,13 @@ fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cj
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 [ -x /usr/sbin/rbldnsd ] || need+=(rbldnsd)
 [ -x /usr/sbin/opendkim ] || need+=(opendkim)
+# Postfix for its smtp-sink, the counting receiver of the resend tests (its own mail system stays unconfigured).
+[ -x /usr/sbin/smtp-sink ] || need+=(postfix)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing: ${need[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
