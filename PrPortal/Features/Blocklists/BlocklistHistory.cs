@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
@@ -93,26 +92,14 @@ public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory,
     public async Task WriteCsvAsync(Stream output, CancellationToken cancellationToken)
     {
         var rows = await ListingsAsync(cancellationToken);
-        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true), leaveOpen: true);
-        await using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
-        foreach (var header in new[] { "ip", "role", "list", "kind", "codes", "reason", "first_seen_utc", "last_seen_utc", "delisted_at_utc", "requests" })
-        {
-            csv.WriteField(header);
-        }
-        await csv.NextRecordAsync();
+        await using var csv = new Infrastructure.Csv.CsvOut(output);
+        await csv.RowAsync(["ip", "role", "list", "kind", "codes", "reason", "first_seen_utc", "last_seen_utc", "delisted_at_utc", "requests"]);
         foreach (var r in rows)
         {
-            csv.WriteField(r.Ip);
-            csv.WriteField(r.Role.ToString());
-            csv.WriteField(r.List);
-            csv.WriteField(r.Kind);
-            csv.WriteField(r.Codes);
-            csv.WriteField(r.Reason);
-            csv.WriteField(r.FirstSeenUtc.ToString("O", CultureInfo.InvariantCulture));
-            csv.WriteField(r.LastSeenUtc.ToString("O", CultureInfo.InvariantCulture));
-            csv.WriteField(r.DelistedAtUtc?.ToString("O", CultureInfo.InvariantCulture));
-            csv.WriteField(string.Join(" | ", r.Requests.Select(q => $"{q.RequestedAtUtc:yyyy-MM-dd} {q.Where} ({q.Status}, {q.RequestedBy})")));
-            await csv.NextRecordAsync();
+            await csv.RowAsync([r.Ip, r.Role.ToString(), r.List, r.Kind, r.Codes, r.Reason,
+                r.FirstSeenUtc.ToString("O", CultureInfo.InvariantCulture), r.LastSeenUtc.ToString("O", CultureInfo.InvariantCulture),
+                r.DelistedAtUtc?.ToString("O", CultureInfo.InvariantCulture),
+                string.Join(" | ", r.Requests.Select(q => $"{q.RequestedAtUtc:yyyy-MM-dd} {q.Where} ({q.Status}, {q.RequestedBy})"))]);
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
@@ -14,23 +13,9 @@ public static class AffectedCsv
 
     public static async Task WriteAsync(AffectedReport report, string table, Stream output, Func<string, string> label, CancellationToken cancellationToken)
     {
-        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true), leaveOpen: true);
-        await using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+        await using var csv = new Infrastructure.Csv.CsvOut(output);
         var categories = RecipientCategories.All;
-        async Task Row(IEnumerable<object?> fields)
-        {
-            foreach (var f in fields)
-            {
-                csv.WriteField(f switch
-                {
-                    DateTime t => t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                    double d => d.ToString("0.0000", CultureInfo.InvariantCulture),
-                    null => "",
-                    _ => Convert.ToString(f, CultureInfo.InvariantCulture),
-                });
-            }
-            await csv.NextRecordAsync();
-        }
+        Task Row(IEnumerable<object?> fields) => csv.RowAsync(fields);
         switch (table)
         {
             case "categories":
