@@ -9,7 +9,7 @@ namespace PrPortal.Data;
 /// Brings the database file to the current schema before anything else touches it. A file that is not
 /// SQLite, is damaged or cannot be written stops start-up with one line; the file is never replaced.
 /// </summary>
-public sealed class DatabaseInitializer(IDbContextFactory<PortalDbContext> factory, ILogger<DatabaseInitializer> logger)
+public sealed class DatabaseInitializer(IDbContextFactory<PortalDbContext> factory, DatabaseIntegrity integrity, ILogger<DatabaseInitializer> logger)
 {
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -26,6 +26,20 @@ public sealed class DatabaseInitializer(IDbContextFactory<PortalDbContext> facto
             // Reading the schema fails fast on a file that is not a database; a write probe on one
             // that cannot be written, before any migration starts.
             await db.Database.ExecuteSqlRawAsync("SELECT count(*) FROM sqlite_master;", cancellationToken);
+            // Damaged pages stop start-up (and every verb) before anything writes to the file.
+            if (path is { Length: > 0 } && path != ":memory:" && new FileInfo(path) is { Exists: true, Length: > 0 })
+            {
+                var check = await integrity.CheckAsync(db.Database.GetDbConnection().ConnectionString, cancellationToken);
+                if (check.State == IntegrityState.Damaged)
+                {
+                    throw new StartupException(
+                        $"Database file '{path}' is damaged ({check.Detail}); it was left unchanged. Restore it from a backup or set ConnectionStrings:Portal to another file.", 3);
+                }
+                if (check.State == IntegrityState.Unfinished)
+                {
+                    logger.LogWarning("Database file '{Path}': {Detail}; the periodic check goes on while the portal runs", path, check.Detail);
+                }
+            }
             var userVersion = await db.Database.SqlQueryRaw<long>("SELECT user_version AS Value FROM pragma_user_version").SingleAsync(cancellationToken);
             // Rewriting the header's own value inside a rolled-back transaction changes nothing but
             // fails at once on a file that cannot be written.

@@ -63,6 +63,8 @@ public static class PortalHost
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // A failing statement surfaces as its exception, said once by whoever handles it (a damaged file: one line, exit 3).
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
+        // A start-up that fails is said once, by RunAsync below, not again by the host with its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // Package assets (MudBlazor, the Blazor script) come from the build's static web asset manifest
         // in every environment, not only Development; a published app has them in its own wwwroot.
         builder.WebHost.UseStaticWebAssets();
@@ -164,7 +166,11 @@ public static class PortalHost
         services.AddIncidents(configuration);
         services.AddReleases();
 
-        services.AddDbContextFactory<PortalDbContext>(o => o.UseSqlite(connectionString));
+        services.AddSingleton(PortalConfiguration.Bind<DatabaseOptions>(configuration, "Database"));
+        services.AddSingleton<DatabaseIntegrity>();
+        services.AddSingleton<CorruptionInterceptor>();
+        services.AddHostedService<DatabaseIntegrityMonitor>();
+        services.AddDbContextFactory<PortalDbContext>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(sp.GetRequiredService<CorruptionInterceptor>()));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService<StartupTasks>();
