@@ -55,6 +55,16 @@ public sealed class StartupFaultTests : IDisposable
     [InlineData("Demo__Scale", "7", "'Demo:Scale'")]
     [InlineData("Seed__AdminEmail", "not-an-address", "'Seed:AdminEmail'")]
     [InlineData("ConnectionStrings__Portal", "Nonsense Key=1", "'ConnectionStrings:Portal'")]
+    [InlineData("Schedules__Resend", "every minute", "'Schedules:Resend'")]
+    [InlineData("Schedules__AutoResend", "0 */5 * * *", "'Schedules:AutoResend'")]
+    [InlineData("Schedules__SenderDomains", "61 0 0 * * ?", "'Schedules:SenderDomains'")]
+    [InlineData("Schedules__BounceMailbox", "", "'Schedules:BounceMailbox'")]
+    [InlineData("Resend__LeaseSeconds", "0", "'Resend:LeaseSeconds'")]
+    [InlineData("Resend__PerProviderPerMinute", "-5", "'Resend:PerProviderPerMinute'")]
+    [InlineData("SenderAuth__ServiceFrom", "not an address", "'SenderAuth:ServiceFrom'")]
+    [InlineData("IngestApi__MaxBodyBytes", "5", "'IngestApi:MaxBodyBytes'")]
+    [InlineData("Database__IntegrityCheckSeconds", "0", "'Database:IntegrityCheckSeconds'")]
+    [InlineData("BounceMailbox__Security", "tls13", "'BounceMailbox:Security'")]
     public async Task Bad_configuration_value_stops_start_up_naming_the_key(string key, string value, string named)
     {
         var run = await PortalProcess.RunAsync(Environment((key, value)), "seed-demo");

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace PrPortal.Data;
 
 /// <summary>Section "Database".</summary>
-public sealed record DatabaseOptions
+public sealed record DatabaseOptions : Hosting.IValidatedOptions
 {
     /// <summary>How long SQLite's quick_check may run at start-up and in each periodic check before it is stopped.</summary>
     public double IntegrityCheckSeconds { get; init; } = 10;

@@ -18,6 +18,16 @@ public sealed record SeedOptions
     public string? AdminPassword { get; init; }
 }
 
+/// <summary>
+/// An options class that checks its own values; its checks live beside it. <see cref="PortalConfiguration.Bind{T}"/>
+/// runs them at start-up, so a bad value stops start-up (and every verb) with one line naming the key.
+/// </summary>
+public interface IValidatedOptions
+{
+    /// <summary>Each problem: the key within the section, and what is wrong with its value.</summary>
+    IEnumerable<(string Key, string Problem)> Validate();
+}
+
 /// <summary>Reads and checks configuration once at start-up; a bad value stops start-up naming its key.</summary>
 public static class PortalConfiguration
 {
@@ -259,18 +269,7 @@ public static class PortalConfiguration
         return alerts;
     }
 
-    public static ScheduleOptions ReadSchedules(IConfiguration configuration)
-    {
-        var schedules = Bind<ScheduleOptions>(configuration, "Schedules");
-        foreach (var (key, cron) in new[] { ("BounceMailbox", schedules.BounceMailbox), ("DailyReport", schedules.DailyReport), ("BlocklistCheck", schedules.BlocklistCheck), ("SndsImport", schedules.SndsImport), ("RoutingRecovery", schedules.RoutingRecovery) })
-        {
-            if (!Quartz.CronExpression.TryParse(cron, out _))
-            {
-                throw new StartupException($"Configuration key 'Schedules:{key}' is not a Quartz cron expression: '{cron}'.");
-            }
-        }
-        return schedules;
-    }
+    public static ScheduleOptions ReadSchedules(IConfiguration configuration) => Bind<ScheduleOptions>(configuration, "Schedules");
 
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)
@@ -319,14 +318,21 @@ public static class PortalConfiguration
 
     public static T Bind<T>(IConfiguration configuration, string section) where T : new()
     {
+        T options;
         try
         {
-            return configuration.GetSection(section).Get<T>() ?? new T();
+            options = configuration.GetSection(section).Get<T>() ?? new T();
         }
         catch (InvalidOperationException e)
         {
             // The binder names the key and the value, e.g. "… value 'maybe' at 'Demo:Enabled' …".
             throw new StartupException($"Configuration section '{section}' is invalid: {e.Message}");
         }
+        // The one place a validation failure becomes the one-line error (exit code 2).
+        if (options is IValidatedOptions validated && validated.Validate().FirstOrDefault() is { Key: not null } problem)
+        {
+            throw new StartupException($"Configuration key '{section}:{problem.Key}' {problem.Problem}.");
+        }
+        return options;
     }
 }

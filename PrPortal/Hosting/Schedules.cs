@@ -5,7 +5,7 @@ using PrPortal.Features.Jobs;
 namespace PrPortal.Hosting;
 
 /// <summary>Section "Schedules": cron expressions (Quartz syntax, Asia/Tokyo) of every scheduled job.</summary>
-public sealed record ScheduleOptions
+public sealed record ScheduleOptions : IValidatedOptions
 {
     /// <summary>Runs the scheduler in this process; tests leave it off unless they test it.</summary>
     public bool Enabled { get; init; } = true;
@@ -20,6 +20,19 @@ public sealed record ScheduleOptions
     public string AutoResend { get; init; } = "0 */5 * * * ?";
     /// <summary>Every sender domain re-checked daily (SPF, DKIM, DMARC); a domain that broke has its custom From suspended.</summary>
     public string SenderDomains { get; init; } = "0 15 6 * * ?";
+
+    /// <summary>Every cron key, found by reflection so that a schedule added later is checked too.</summary>
+    public IEnumerable<(string Key, string Problem)> Validate()
+    {
+        foreach (var property in typeof(ScheduleOptions).GetProperties().Where(p => p.PropertyType == typeof(string)))
+        {
+            var cron = (string?)property.GetValue(this);
+            if (string.IsNullOrWhiteSpace(cron) || !CronExpression.TryParse(cron, out _))
+            {
+                yield return (property.Name, $"is not a Quartz cron expression: '{cron}' (seconds minutes hours day-of-month month day-of-week, e.g. \"0 */5 * * * ?\")");
+            }
+        }
+    }
 }
 
 /// <summary>

@@ -6,7 +6,7 @@ using MailKit.Security;
 namespace PrPortal.Features.Bounces;
 
 /// <summary>Section "BounceMailbox": the IMAP mailbox the VERP return paths deliver into. The password comes from the environment.</summary>
-public sealed record BounceMailboxOptions
+public sealed record BounceMailboxOptions : Hosting.IValidatedOptions
 {
     public string? Host { get; init; }
     public int Port { get; init; } = 993;
@@ -20,6 +20,26 @@ public sealed record BounceMailboxOptions
     public long MaxMessageBytes { get; init; } = 50 * 1024 * 1024;
     public int PollSeconds { get; init; } = 60;
     public bool Enabled => !string.IsNullOrWhiteSpace(Host);
+
+    public IEnumerable<(string Key, string Problem)> Validate()
+    {
+        if (Port is < 1 or > 65535)
+        {
+            yield return (nameof(Port), $"must be 1 to 65535 (is {Port})");
+        }
+        if (Security.ToLowerInvariant() is not ("ssl" or "starttls" or "none"))
+        {
+            yield return (nameof(Security), $"must be ssl, starttls or none (is '{Security}')");
+        }
+        if (MaxMessageBytes is < 1024)
+        {
+            yield return (nameof(MaxMessageBytes), $"must be at least 1024 (is {MaxMessageBytes})");
+        }
+        if (PollSeconds is < 1 or > 86_400)
+        {
+            yield return (nameof(PollSeconds), $"must be 1 to 86400 seconds (is {PollSeconds})");
+        }
+    }
 }
 
 public sealed record BounceFetchResult(int Messages, int Recipients, int TiedToDeliveries, int Unreadable, int Duplicates = 0, int Unattributed = 0);

@@ -7,7 +7,7 @@ using PrPortal.Features.Reports;
 namespace PrPortal.Features.Resend;
 
 /// <summary>Section "Resend": the automatic policy's defaults (the portal's settings page can change them).</summary>
-public sealed record ResendOptions
+public sealed record ResendOptions : Hosting.IValidatedOptions
 {
     public bool AutoEnabled { get; init; } = true;
     /// <summary>IP-block failures younger than this are resent without asking; older ones need the company's consent.</summary>
@@ -20,6 +20,30 @@ public sealed record ResendOptions
     public int MaxTries { get; init; } = 5;
     /// <summary>How long a runner's claim on an item holds: longer than any SMTP transaction (connect plus commands).</summary>
     public int LeaseSeconds { get; init; } = 600;
+
+    public IEnumerable<(string Key, string Problem)> Validate()
+    {
+        if (AutoWithinHours is < 1 or > 336)
+        {
+            yield return (nameof(AutoWithinHours), $"must be 1 to 336 hours (is {AutoWithinHours})");
+        }
+        if (NoticeAfterMinutes is < 0 or > 20160)
+        {
+            yield return (nameof(NoticeAfterMinutes), $"must be 0 to 20160 minutes (is {NoticeAfterMinutes})");
+        }
+        if (PerProviderPerMinute is < 1 or > 100_000)
+        {
+            yield return (nameof(PerProviderPerMinute), $"must be 1 to 100000 (is {PerProviderPerMinute})");
+        }
+        if (MaxTries is < 1 or > 100)
+        {
+            yield return (nameof(MaxTries), $"must be 1 to 100 (is {MaxTries})");
+        }
+        if (LeaseSeconds is < 1 or > 86_400)
+        {
+            yield return (nameof(LeaseSeconds), $"must be 1 to 86400 seconds (is {LeaseSeconds})");
+        }
+    }
 }
 
 public sealed record ResendPolicy(bool AutoEnabled, int AutoWithinHours, int NoticeAfterMinutes, int PerProviderPerMinute);

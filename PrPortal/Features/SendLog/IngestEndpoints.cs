@@ -6,10 +6,18 @@ using PrPortal.Features.Api;
 namespace PrPortal.Features.SendLog;
 
 /// <summary>Section "IngestApi".</summary>
-public sealed record IngestApiOptions
+public sealed record IngestApiOptions : Hosting.IValidatedOptions
 {
     /// <summary>The largest request body `POST /api/ingest/…` takes; a larger one is refused with 413 before it is read.</summary>
     public long MaxBodyBytes { get; init; } = 100L * 1024 * 1024;
+
+    public IEnumerable<(string Key, string Problem)> Validate()
+    {
+        if (MaxBodyBytes is < 1024 or > 16L * 1024 * 1024 * 1024)
+        {
+            yield return (nameof(MaxBodyBytes), $"must be 1024 bytes to 16 GB (is {MaxBodyBytes})");
+        }
+    }
 }
 
 /// <summary>`POST /api/ingest/{format}?source=NAME`: log shippers send lines (the request body) with an API key.</summary>
