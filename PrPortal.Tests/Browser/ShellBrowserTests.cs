@@ -82,6 +82,6 @@ public sealed class ShellBrowserTests(BrowserPortal browser) : IClassFixture<Bro
         await page.GotoAsync("/");
         await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, "not-the-password");
 
-        await Assertions.Expect(page.Locator("#login-error")).ToHaveTextAsync("メールアドレスまたはパスワードが正しくありません。");
+        await Assertions.Expect(page.Locator("#login-error")).ToHaveTextAsync("メールアドレスまたはパスワードが正しくないか、このアカウントは現在サインインできません。解決しない場合は管理者に連絡してください。");
     }
 }

@@ -73,7 +73,8 @@ public sealed class UserServiceTests(PortalFactory factory) : IClassFixture<Port
         Assert.True((await Users.SetDisabledAsync(admin, id, true, default)).Succeeded);
         using var client = PortalClient.Anonymous(factory);
         var refused = await PortalClient.PostLoginAsync(client, "leaver@test.prportal.local", "Leaver-Pass-123!");
-        Assert.Contains("error=disabled", refused.Headers.Location!.OriginalString);
+        // The same answer as a wrong password: nobody learns from it that the account exists.
+        Assert.Contains("error=invalid", refused.Headers.Location!.OriginalString);
 
         Assert.True((await Users.SetDisabledAsync(admin, id, false, default)).Succeeded);
         using var again = await PortalClient.SignedInAsync(factory, "leaver@test.prportal.local", "Leaver-Pass-123!");

@@ -48,6 +48,10 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Schedules:Enabled", "false");
         builder.UseSetting("Delivery:LogFile", DeliveryLogPath);
         builder.UseSetting("IngestApi:MaxBodyBytes", (2 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Tests share one client address (the test server's): the per-client throttle would couple them.
+        // The sign-in security tests run the portal as a process with its defaults instead.
+        builder.UseSetting("SignIn:FailuresPerClient", "1000");
+        builder.UseSetting("SignIn:LockoutFailures", "1001");
         builder.UseSetting("Api:Keys:0:Name", "test-shipper");
         builder.UseSetting("Api:Keys:0:Sha256", Features.Api.ApiKeyEntry.Hash(ApiKey));
         // Each portal's sandbox on its own loopback network and DNS port, so test classes run side by side.

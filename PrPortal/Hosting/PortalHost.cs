@@ -181,9 +181,44 @@ public static class PortalHost
         }
 
         var keyFolder = Path.Combine(Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource) ?? contentRoot, "keys");
-        services.AddDataProtection()
+        var dataProtection = services.AddDataProtection()
             .SetApplicationName("PrPortal")
             .PersistKeysToFileSystem(new DirectoryInfo(keyFolder));
+        // The keys protect the DKIM private keys and the sign-in cookies: encrypted at rest with the
+        // certificate configuration names (its password from the environment), never only file-protected unsaid.
+        var keyProtection = PortalConfiguration.ReadKeyProtection(configuration, contentRoot) with { KeyFolder = keyFolder };
+        services.AddSingleton(keyProtection);
+        if (keyProtection.Certificate is { } certificate)
+        {
+            // The same certificate decrypts them: it is given, not looked up in a certificate store.
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
+
+        services.AddSingleton(PortalConfiguration.Bind<SignInLimits>(configuration, "SignIn"));
+        services.AddSingleton<SignInThrottle>();
+        var forwarded = PortalConfiguration.ReadForwardedHeaders(configuration);
+        services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            // Only the proxies named in configuration are believed; the defaults (loopback) are not assumed.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in forwarded.KnownProxies)
+            {
+                o.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+            foreach (var network in forwarded.KnownNetworks)
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+            o.ForwardLimit = forwarded.ForwardLimit;
+        });
+        services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.IncludeSubDomains = false;
+        });
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
         services.AddAuthentication(o =>
             {
@@ -200,6 +235,8 @@ public static class PortalHost
             o.Cookie.Name = "PrPortal.Auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
+            // Secure whenever the request came over HTTPS (behind a proxy: as its X-Forwarded-Proto says).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
             o.SlidingExpiration = true;
             // API callers get status codes, not a redirect to the login page.
@@ -207,21 +244,23 @@ public static class PortalHost
             o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
         });
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        var signInOptions = PortalConfiguration.Bind<SignInLimits>(configuration, "SignIn");
         services.AddIdentityCore<PortalUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;
                 o.Password.RequiredLength = 10;
                 o.Lockout.AllowedForNewUsers = true;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.MaxFailedAccessAttempts = signInOptions.LockoutFailures;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(signInOptions.LockoutMinutes);
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
-        // Every page and endpoint needs a signed-in user unless it says otherwise.
+        // Every page and endpoint needs a signed-in user with one of the three roles unless it says
+        // otherwise (sign-in is anonymous; the access-denied page and sign-out need only a signed-in user).
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(PortalRoles.All).Build());
         services.AddCascadingAuthenticationState();
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
 
@@ -250,10 +289,24 @@ public static class PortalHost
 
     private static void UsePortal(WebApplication app)
     {
+        // First: the client's address and scheme as the configured proxies say (sign-in throttling, Secure cookies, HSTS).
+        app.UseForwardedHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
         }
+        // Said when the portal starts (not by every verb, whose standard error is its one-line answer).
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (app.Services.GetRequiredService<KeyProtection>().Certificate is null)
+            {
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PrPortal.DataProtection").LogWarning(
+                    "Data-protection keys (they protect the DKIM private keys and sign-in cookies) are only file-protected in {Folder}: " +
+                    "set DataProtection:CertificatePath (and DataProtection__CertificatePassword in the environment) to encrypt them at rest",
+                    app.Services.GetRequiredService<KeyProtection>().KeyFolder);
+            }
+        });
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         // Machine callers (API, the Blazor hub) and the sign-in posts keep their status codes as they are.
         app.Use((context, next) =>

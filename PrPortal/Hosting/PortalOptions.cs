@@ -28,6 +28,40 @@ public interface IValidatedOptions
     IEnumerable<(string Key, string Problem)> Validate();
 }
 
+/// <summary>Section "ForwardedHeaders": the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.</summary>
+public sealed record ForwardedHeadersSettings : IValidatedOptions
+{
+    public List<string> KnownProxies { get; init; } = [];
+    /// <summary>Proxy networks in CIDR form, e.g. "10.0.0.0/8".</summary>
+    public List<string> KnownNetworks { get; init; } = [];
+    public int ForwardLimit { get; init; } = 1;
+
+    public IEnumerable<(string Key, string Problem)> Validate()
+    {
+        foreach (var (proxy, i) in KnownProxies.Select((p, i) => (p, i)).Where(x => !System.Net.IPAddress.TryParse(x.p, out _)))
+        {
+            yield return ($"KnownProxies:{i}", $"is not an IP address: '{proxy}'");
+        }
+        foreach (var (network, i) in KnownNetworks.Select((n, i) => (n, i)).Where(x => !System.Net.IPNetwork.TryParse(x.n, out _)))
+        {
+            yield return ($"KnownNetworks:{i}", $"is not a network in CIDR form: '{network}'");
+        }
+        if (ForwardLimit is < 1 or > 10)
+        {
+            yield return (nameof(ForwardLimit), $"must be 1 to 10 (is {ForwardLimit})");
+        }
+    }
+}
+
+/// <summary>Section "DataProtection": a PKCS#12 file; its password only from the environment (DataProtection__CertificatePassword).</summary>
+public sealed record KeyProtectionSettings
+{
+    public string? CertificatePath { get; init; }
+    public string? CertificatePassword { get; init; }
+}
+
+public sealed record KeyProtection(System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate, string KeyFolder);
+
 /// <summary>Reads and checks configuration once at start-up; a bad value stops start-up naming its key.</summary>
 public static class PortalConfiguration
 {
@@ -270,6 +304,36 @@ public static class PortalConfiguration
     }
 
     public static ScheduleOptions ReadSchedules(IConfiguration configuration) => Bind<ScheduleOptions>(configuration, "Schedules");
+
+    public static ForwardedHeadersSettings ReadForwardedHeaders(IConfiguration configuration) => Bind<ForwardedHeadersSettings>(configuration, "ForwardedHeaders");
+
+    /// <summary>The certificate that encrypts the data-protection keys at rest; none configured: file protection only (start-up says so).</summary>
+    public static KeyProtection ReadKeyProtection(IConfiguration configuration, string contentRoot)
+    {
+        var settings = Bind<KeyProtectionSettings>(configuration, "DataProtection");
+        if (string.IsNullOrWhiteSpace(settings.CertificatePath))
+        {
+            return new KeyProtection(null, "");
+        }
+        var path = Path.GetFullPath(settings.CertificatePath, contentRoot);
+        if (!File.Exists(path))
+        {
+            throw new StartupException($"Configuration key 'DataProtection:CertificatePath' names '{path}', which does not exist.");
+        }
+        try
+        {
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, settings.CertificatePassword);
+            if (!certificate.HasPrivateKey)
+            {
+                throw new StartupException($"Configuration key 'DataProtection:CertificatePath': '{path}' holds no private key (a PKCS#12 file with its key is needed).");
+            }
+            return new KeyProtection(certificate, "");
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new StartupException($"Configuration key 'DataProtection:CertificatePath': '{path}' cannot be read as a PKCS#12 certificate ({e.Message}); check DataProtection__CertificatePassword.");
+        }
+    }
 
     /// <summary>The SQLite connection string; a relative file name is taken from the content root.</summary>
     public static string ReadConnectionString(IConfiguration configuration, string contentRoot)

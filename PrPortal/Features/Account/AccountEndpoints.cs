@@ -21,43 +21,60 @@ public static class AccountEndpoints
             [FromForm] string? password,
             [FromForm] string? returnUrl,
             SignInManager<PortalUser> signIn,
+            SignInThrottle throttle,
+            Microsoft.Extensions.Localization.IStringLocalizer<Resources.SharedResource> text,
             HttpContext http) =>
         {
-            var back = LocalOrRoot(returnUrl);
+            if (!TryLocal(returnUrl, out var back))
+            {
+                return Results.BadRequest(new { error = "returnUrl must be a path on this site" });
+            }
+            var client = ClientOf(http);
+            if (throttle.IsThrottled(client))
+            {
+                return Throttled(http, throttle.RetryAfter(client), text, back);
+            }
             if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
             {
                 return Results.LocalRedirect(LoginUrl("missing", back));
             }
 
-            var user = await signIn.UserManager.FindByEmailAsync(email.Trim());
-            if (user is null)
+            // The same work and the same answer whether the address is unknown, the account disabled or
+            // locked, or the password wrong: the password is always checked against a hash (a stand-in
+            // one for an unknown address), and every failure answers "invalid".
+            var users = signIn.UserManager;
+            var user = await users.FindByEmailAsync(email.Trim());
+            var verdict = users.PasswordHasher.VerifyHashedPassword(user ?? StandIn, user?.PasswordHash ?? StandInHash(users.PasswordHasher), password);
+            var passwordRight = user?.PasswordHash is not null && verdict != PasswordVerificationResult.Failed;
+            var usable = user is not null && !user.IsDisabled && !await users.IsLockedOutAsync(user);
+            if (usable && passwordRight)
             {
-                return Results.LocalRedirect(LoginUrl("invalid", back));
+                await users.ResetAccessFailedCountAsync(user!);
+                await signIn.SignInAsync(user!, isPersistent: false);
+                SetCultureCookie(http, user!.UiCulture);
+                return Results.LocalRedirect(back);
             }
-            if (user.IsDisabled)
+            throttle.RecordFailure(client);
+            if (usable)
             {
-                return Results.LocalRedirect(LoginUrl("disabled", back));
+                // Counts toward the account's lockout, which takes more failures than one client may make.
+                await users.AccessFailedAsync(user!);
             }
-
-            var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
-            if (result.IsLockedOut)
-            {
-                return Results.LocalRedirect(LoginUrl("locked", back));
-            }
-            if (!result.Succeeded)
-            {
-                return Results.LocalRedirect(LoginUrl("invalid", back));
-            }
-
-            SetCultureCookie(http, user.UiCulture);
-            return Results.LocalRedirect(back);
+            return Results.LocalRedirect(LoginUrl("invalid", back));
         }).AllowAnonymous();
 
-        group.MapPost("/logout", async (SignInManager<PortalUser> signIn) =>
+        group.MapPost("/logout", async (SignInManager<PortalUser> signIn, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, HttpContext http) =>
         {
+            // The form's token: another site cannot sign a user out by posting here.
+            // UseAntiforgery has checked it (the endpoint asks for it); a form-less endpoint must refuse it itself.
+            var checkedToken = http.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>();
+            if (checkedToken is { IsValid: false } || (checkedToken is null && !await antiforgery.IsRequestValidAsync(http)))
+            {
+                return Results.BadRequest(new { error = "the sign-out form's antiforgery token is missing or wrong" });
+            }
             await signIn.SignOutAsync();
             return Results.LocalRedirect(LoginPath);
-        });
+        }).RequireAuthorization().WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
 
         // A language choice is remembered on the user, so it follows them to every browser.
         group.MapGet("/culture", async (
@@ -74,9 +91,13 @@ public static class AccountEndpoints
                 user.UiCulture = chosen;
                 await users.UpdateAsync(user);
             }
+            if (!TryLocal(returnUrl, out var back))
+            {
+                return Results.BadRequest(new { error = "returnUrl must be a path on this site" });
+            }
             SetCultureCookie(http, chosen);
-            return Results.LocalRedirect(LocalOrRoot(returnUrl));
-        });
+            return Results.LocalRedirect(back);
+        }).RequireAuthorization();
 
         return endpoints;
     }
@@ -88,14 +109,49 @@ public static class AccountEndpoints
         http.Response.Cookies.Append(
             CookieRequestCultureProvider.DefaultCookieName,
             CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-            new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true });
+            new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true, Secure = http.Request.IsHttps });
+
+    /// <summary>The client a failed sign-in is counted against: its address (after the configured proxies' forwarded headers).</summary>
+    public static string ClientOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static readonly PortalUser StandIn = new() { UserName = "stand-in", Email = "stand-in@invalid" };
+    private static string? _standInHash;
+
+    private static string StandInHash(IPasswordHasher<PortalUser> hasher) =>
+        _standInHash ??= hasher.HashPassword(StandIn, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+
+    private static IResult Throttled(HttpContext http, TimeSpan retryAfter, Microsoft.Extensions.Localization.IStringLocalizer text, string back)
+    {
+        var minutes = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMinutes));
+        http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var message = System.Net.WebUtility.HtmlEncode(string.Format(text["Login.Error.Throttled"], minutes));
+        var link = System.Net.WebUtility.HtmlEncode(LoginUrl(null, back));
+        var html = $"<!DOCTYPE html><html lang=\"{System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName}\"><head><meta charset=\"utf-8\"><title>PrPortal</title><link rel=\"stylesheet\" href=\"/app.css\"></head>"
+            + $"<body><main style=\"max-width:480px;margin:64px auto;font-family:sans-serif\"><p id=\"login-throttled\">{message}</p><p><a href=\"{link}\">{System.Net.WebUtility.HtmlEncode(text["Login.Title"])}</a></p></main></body></html>";
+        return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, StatusCodes.Status429TooManyRequests);
+    }
 
     /// <summary>Only same-site paths are followed after sign-in; anything else goes home.</summary>
-    public static string LocalOrRoot(string? returnUrl) =>
-        returnUrl is { Length: > 0 } url
-        && url[0] == '/'
-        && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
-        && !url.Contains("://", StringComparison.Ordinal)
-            ? url
-            : "/";
+    public static string LocalOrRoot(string? returnUrl) => TryLocal(returnUrl, out var back) ? back : "/";
+
+    /// <summary>
+    /// A return URL is a path on this site: empty (home), or "/" followed by printable ASCII with no
+    /// second slash or backslash at the start and no scheme. Anything else is malformed (a 400).
+    /// </summary>
+    public static bool TryLocal(string? returnUrl, out string back)
+    {
+        back = "/";
+        if (string.IsNullOrEmpty(returnUrl))
+        {
+            return true;
+        }
+        var url = returnUrl;
+        if (url.Length > 2048 || url[0] != '/' || (url.Length > 1 && (url[1] == '/' || url[1] == '\\'))
+            || url.Contains("://", StringComparison.Ordinal) || url.Any(c => c is < '!' or > '~' || c == '\\'))
+        {
+            return false;
+        }
+        back = url;
+        return true;
+    }
 }

@@ -71,9 +71,9 @@ public sealed partial class ZoneSettings(IDbContextFactory<PortalDbContext> fact
             throw new ArgumentException("Weight: between 0 and 100.");
         }
         var delist = string.IsNullOrWhiteSpace(form.DelistUrl) ? null : form.DelistUrl.Trim();
-        if (delist is not null && !(Uri.TryCreate(delist, UriKind.Absolute, out var url) && url.Scheme is "http" or "https") && !delist.Contains('@'))
+        if (delist is not null && SafeDelistUrl(delist) is null)
         {
-            throw new ArgumentException("Delisting: an http(s) address or an e-mail address.");
+            throw new ArgumentException("Delisting: an absolute http(s) address (https://…).");
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -125,4 +125,10 @@ public sealed partial class ZoneSettings(IDbContextFactory<PortalDbContext> fact
             throw new UnauthorizedAccessException("Only Admin changes blocklist zones.");
         }
     }
+
+    /// <summary>The delisting address as a link may show it: an absolute http(s) URL with a host, else null (never javascript:, data: or the like).</summary>
+    public static string? SafeDelistUrl(string? url) =>
+        url is not null && Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        && !string.IsNullOrEmpty(uri.Host) && uri.UserInfo.Length == 0 && !url.Any(char.IsControl)
+            ? uri.AbsoluteUri : null;
 }

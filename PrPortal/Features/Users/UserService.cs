@@ -7,7 +7,11 @@ using PrPortal.Features.Account;
 
 namespace PrPortal.Features.Users;
 
-public sealed record UserRow(string Id, string Email, string? DisplayName, string Role, bool IsDisabled, DateTime CreatedAtUtc);
+public sealed record UserRow(string Id, string Email, string? DisplayName, string Role, bool IsDisabled, DateTime CreatedAtUtc,
+    DateTime? LockedUntilUtc = null, int FailedSignIns = 0, bool HasPassword = true)
+{
+    public bool IsLocked => !IsDisabled && LockedUntilUtc is not null;
+}
 
 public sealed record NewUser
 {
@@ -44,8 +48,10 @@ public sealed class UserService(IServiceScopeFactory scopes, TimeProvider clock)
         var roles = roleByUser.GroupBy(x => x.UserId).ToDictionary(g => g.Key, g => g.Select(x => x.Name!).Order().First());
 
         var users = await db.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
         return users
-            .Select(u => new UserRow(u.Id, u.Email ?? u.UserName ?? "", u.DisplayName, roles.GetValueOrDefault(u.Id, ""), u.IsDisabled, u.CreatedAtUtc))
+            .Select(u => new UserRow(u.Id, u.Email ?? u.UserName ?? "", u.DisplayName, roles.GetValueOrDefault(u.Id, ""), u.IsDisabled, u.CreatedAtUtc,
+                u.LockoutEnd is { } end && end > now ? end.UtcDateTime : null, u.AccessFailedCount, u.PasswordHash is not null))
             .ToList();
     }
 
@@ -116,6 +122,31 @@ public sealed class UserService(IServiceScopeFactory scopes, TimeProvider clock)
             var updated = await users.UpdateAsync(user);
             await users.UpdateSecurityStampAsync(user);
             return Result(updated);
+        });
+
+    /// <summary>Lifts a lock-out (too many failed sign-ins) at once; the audit names who did it.</summary>
+    public Task<UserChangeResult> UnlockAsync(ClaimsPrincipal actor, string userId, CancellationToken cancellationToken) =>
+        ChangeUserAsync(actor, userId, async (users, user) =>
+        {
+            if (user.IsDisabled)
+            {
+                return new("Users.Error.Disabled");
+            }
+            var until = user.LockoutEnd;
+            await users.SetLockoutEndDateAsync(user, null);
+            var reset = await users.ResetAccessFailedCountAsync(user);
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<Data.PortalDbContext>();
+            db.AuditEntries.Add(new Data.Entities.AuditEntry
+            {
+                AtUtc = clock.GetUtcNow().UtcDateTime,
+                Actor = actor.Identity?.Name ?? "unknown",
+                Action = "user.unlocked",
+                Subject = user.Email ?? user.Id,
+                Detail = until is null ? null : System.Text.Json.JsonSerializer.Serialize(new { locked_until = until.Value.UtcDateTime }),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            return Result(reset);
         });
 
     /// <summary>Sets a new password (also for demo account managers, who start without one) and ends the user's sessions.</summary>

@@ -40,6 +40,9 @@ public partial class UsersPage
     private async Task SetRoleAsync(UserRow user, string role) =>
         await ApplyAsync(actor => Users.SetRoleAsync(actor, user.Id, role, CancellationToken.None));
 
+    private async Task UnlockAsync(UserRow user) =>
+        await ApplyAsync(actor => Users.UnlockAsync(actor, user.Id, CancellationToken.None));
+
     private async Task ToggleDisabledAsync(UserRow user) =>
         await ApplyAsync(actor => Users.SetDisabledAsync(actor, user.Id, !user.IsDisabled, CancellationToken.None));
 
