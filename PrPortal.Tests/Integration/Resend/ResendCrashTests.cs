@@ -38,7 +38,7 @@ public sealed class ResendCrashTests(ITestOutputHelper output)
         {
             await portal.Service<ContactService>().SetAsync(admin, company.CompanyId, null, ContactStatus.Agreed, null, default);
         }
-        var batchId = await portal.Service<ResendService>().StartAsync(admin, new ResendRequest { Scope = scope, ConsentReference = "every company agreed" }, default);
+        var batchId = await portal.Service<ResendService>().StartAsync(admin, new ResendRequest { Scope = scope, ConsentReference = "every company agreed", ConfirmedDangerousLinks = true }, default);
         await using var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var items = await db.ResendItems.AsNoTracking().Where(i => i.BatchId == batchId).ToListAsync();
         Assert.True(items.Count >= 150, $"a batch big enough to interrupt ({items.Count})");

