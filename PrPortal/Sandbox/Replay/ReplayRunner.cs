@@ -146,6 +146,7 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
         private readonly PriorityQueue<(int Mail, int Generation), DateTime> _queue = new();
         private readonly Dictionary<(int Provider, int IpId), List<(int Mail, int Generation)>> _waitingOn = [];
 
+        private int _releaseId;
         private long _failed, _blockFailed, _reroutedCount, _duplicates, _deferralCount, _expired, _resent;
         private ResendService _resends = null!;
         private readonly List<FailedDelivery> _newFailures = [];
@@ -193,7 +194,15 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                     .Concat(Enumerable.Range(0, _scenario.Ips.Spare).Select(i => new SendingIp { Address = $"198.19.{i / 250}.{i % 250 + 1}", Role = SendingIpRole.Spare, BindAddress = SmtpReplay.BindFor(i, primary: false) }))
                     .ToList();
                 db.SendingIps.AddRange(rows);
+                // The scenario's mail stands for one release with its content, so the resend policy may resend it.
+                var release = new Release
+                {
+                    Company = new Company { Name = "replay" }, Title = _scenario.Name, PublishedAtUtc = _scenario.Start.UtcDateTime,
+                    FromAddress = "replay@mail.prportal.example", Text = "replay",
+                };
+                db.Releases.Add(release);
                 await db.SaveChangesAsync(cancellationToken);
+                _releaseId = release.Id;
                 _ips = rows.Select(r => new Ip(r.Id, r.Address, r.Role == SendingIpRole.Primary ? rows.IndexOf(r) : -1, r)).ToList();
             }
             _primaries = _ips.Where(i => i.PrimaryIndex >= 0).ToList();
@@ -393,7 +402,7 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
                     _blockFailedMails.Add(mail);
                     _newFailures.Add(new FailedDelivery
                     {
-                        DeliveryId = mail + 1L, RecipientId = mail + 1, ProviderId = _providers[provider], SendingIpId = ip.Id,
+                        DeliveryId = mail + 1L, RecipientId = mail + 1, ReleaseId = _releaseId, ProviderId = _providers[provider], SendingIpId = ip.Id,
                         Category = Enum.TryParse<RecipientCategory>(_categories[_categoryOf[mail]], out var category) ? category : RecipientCategory.MediaUser,
                         Reason = meaning.Reason, IpBlock = true, FailedAtUtc = at,
                     });
