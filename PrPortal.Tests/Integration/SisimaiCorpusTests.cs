@@ -4,24 +4,44 @@ using Xunit.Abstractions;
 
 namespace PrPortal.Tests.Integration;
 
-/// <summary>Sisimai's real bounce mails (../shared/corpora/sisimai, BSD-2-Clause) against Sisimai's own reasons.</summary>
+/// <summary>
+/// Sisimai's real bounce mails (../shared/corpora/sisimai, BSD-2-Clause) against Sisimai's own reasons,
+/// split by MTA family (the file name without its number: lhost-postfix, rhost-google, rfc3464, …) into
+/// two halves that never share a family, so each half measures the rules on layouts the other did not
+/// show. Both scores, the confusion of the misses and every miss with its "why" are printed.
+/// </summary>
 [Trait("Category", "Integration")]
 public sealed class SisimaiCorpusTests(ITestOutputHelper output)
 {
-    // The bar the issue sets: at least 95 % of recipients get Sisimai's reason.
+    // The whole corpus, and each half on its own.
     private const double Floor = 0.95;
+    private const double SplitFloor = 0.93;
+
+    private sealed record Row(string File, int Index, string Reason)
+    {
+        public string Family => System.Text.RegularExpressions.Regex.Replace(File, @"-\d+\.eml$", "");
+    }
+
+    /// <summary>A family's half, from a stable hash of its name (not from what the rules get right).</summary>
+    private static int Half(string family)
+    {
+        var hash = 2166136261u;
+        foreach (var c in family)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+        return (int)(hash % 2);
+    }
 
     [Fact]
-    public void Reasons_match_sisimai_and_every_blocked_one_is_an_ip_block()
+    public void Reasons_match_sisimai_on_both_halves_and_every_blocked_one_is_an_ip_block()
     {
         var corpus = Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora", "sisimai");
         var expected = File.ReadAllLines(Path.Combine(corpus, "expected.tsv")).Skip(1)
-            .Select(l => l.Split('\t')).Select(f => (File: f[0], Index: int.Parse(f[1]), Reason: f[4])).ToList();
+            .Select(l => l.Split('\t')).Select(f => new Row(f[0], int.Parse(f[1]), f[4])).ToList();
         var classifier = new BounceClassifier(ReplyClassifier.BuiltIn());
-        var misses = new List<string>();
-        var blockedNotIp = new List<string>();
         var results = new Dictionary<string, IReadOnlyList<ClassifiedRecipient>>();
-
+        var outcomes = new List<(Row Row, ClassifiedRecipient? Got)>();
         foreach (var row in expected)
         {
             if (!results.TryGetValue(row.File, out var classified))
@@ -29,29 +49,39 @@ public sealed class SisimaiCorpusTests(ITestOutputHelper output)
                 classified = BounceFile.Load(Path.Combine(corpus, "eml", row.File)).SelectMany(classifier.Classify).ToList();
                 results[row.File] = classified;
             }
-            var got = row.Index <= classified.Count ? classified[row.Index - 1] : null;
-            if (got?.Classification.Reason != row.Reason)
-            {
-                misses.Add($"{row.File}#{row.Index}: expected {row.Reason}, got {got?.Classification.Reason ?? "(no recipient)"} :: {Short(got?.Recipient.Diagnostic)}");
-            }
-            // A recipient we call blocked is always an IP block; a blocked one we miss counts as a miss above.
-            if (got?.Classification is { Reason: "blocked", IpBlock: false })
-            {
-                blockedNotIp.Add($"{row.File}#{row.Index}");
-            }
+            outcomes.Add((row, row.Index <= classified.Count ? classified[row.Index - 1] : null));
         }
 
-        var score = 1 - (double)misses.Count / expected.Count;
-        var blockedRows = expected.Count(r => r.Reason == "blocked");
-        var blockedFound = expected.Count(r => r.Reason == "blocked" && !misses.Any(m => m.StartsWith($"{r.File}#{r.Index}:", StringComparison.Ordinal)));
-        output.WriteLine($"Sisimai corpus: {expected.Count - misses.Count}/{expected.Count} = {score:P1}; blocked found {blockedFound}/{blockedRows}");
-        foreach (var miss in misses)
+        bool Hit((Row Row, ClassifiedRecipient? Got) o) => o.Got?.Classification.Reason == o.Row.Reason;
+        double Score(IEnumerable<(Row Row, ClassifiedRecipient? Got)> set) => set.Count(Hit) / (double)Math.Max(1, set.Count());
+        var halves = outcomes.GroupBy(o => Half(o.Row.Family)).OrderBy(g => g.Key).ToList();
+        var lines = new List<string>
         {
-            output.WriteLine(miss);
+            $"Sisimai corpus: {outcomes.Count(Hit)}/{outcomes.Count} = {Score(outcomes):P1}",
+        };
+        foreach (var half in halves)
+        {
+            lines.Add($"half {"AB"[half.Key]} ({half.Select(o => o.Row.Family).Distinct().Count()} families, {half.Count()} recipients): {half.Count(Hit)}/{half.Count()} = {Score(half):P1}");
         }
-        File.WriteAllLines(Path.Combine(RepositoryPaths.Root, "TestResults", "sisimai-misses.txt"), [$"score {score:P1}; blocked found {blockedFound}/{blockedRows}", .. misses]);
-        Assert.Empty(blockedNotIp);
-        Assert.True(score >= Floor, $"score {score:P1} is below {Floor:P0}");
+        var blocked = outcomes.Where(o => o.Row.Reason == "blocked").ToList();
+        lines.Add($"blocked found {blocked.Count(Hit)}/{blocked.Count}, all as ip_block: {blocked.Where(Hit).All(o => o.Got!.Classification.IpBlock)}");
+        lines.Add("confusion (Sisimai → ours: count):");
+        lines.AddRange(outcomes.Where(o => !Hit(o)).GroupBy(o => (o.Row.Reason, Got: o.Got?.Classification.Reason ?? "(none)"))
+            .OrderByDescending(g => g.Count()).Select(g => $"  {g.Key.Reason} → {g.Key.Got}: {g.Count()}"));
+        lines.Add("misses:");
+        lines.AddRange(outcomes.Where(o => !Hit(o)).Select(o =>
+            $"  [{"AB"[Half(o.Row.Family)]}] {o.Row.File}#{o.Row.Index}: expected {o.Row.Reason}, got {o.Got?.Classification.Reason ?? "(no recipient)"} ({o.Got?.Classification.Why}) :: {Short(o.Got?.Recipient.Diagnostic)}"));
+        foreach (var line in lines)
+        {
+            output.WriteLine(line);
+        }
+        Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "TestResults"));
+        File.WriteAllLines(Path.Combine(RepositoryPaths.Root, "TestResults", "sisimai-misses.txt"), lines);
+
+        // Whatever we call blocked is an IP block, and a blocked one we miss counts as a miss.
+        Assert.Empty(outcomes.Where(o => o.Got?.Classification is { Reason: "blocked", IpBlock: false }).Select(o => $"{o.Row.File}#{o.Row.Index}"));
+        Assert.True(Score(outcomes) >= Floor, lines[0]);
+        Assert.All(halves, half => Assert.True(Score(half) >= SplitFloor, string.Join("; ", lines.Take(3))));
     }
 
     private static string Short(string? text) => text is null ? "" : text.Length > 160 ? text[..160] : text;

@@ -56,13 +56,13 @@ public sealed class ReplyClassifierTests
     public void Staff_rules_from_the_override_file_come_first()
     {
         var overrides = RuleSet.Parse(new MemoryStream(Encoding.UTF8.GetBytes("""
-            { "first": [ { "reason": "blocked", "ip_block": true, "list": "local-carrier", "match": ["MX-BLK-\\d+"] } ] }
+            { "first": [ { "name": "local-carrier-blk", "reason": "blocked", "ip_block": true, "list": "local-carrier", "match": ["MX-BLK-\\d+"] } ] }
             """)));
         var classifier = new ReplyClassifier(ReplyClassifier.BuiltInRules(), overrides);
 
         var result = classifier.ClassifyReply("550 5.1.1 MX-BLK-042 rejected");
 
-        Assert.Equal(new Classification("blocked", true, "local-carrier"), result);
+        Assert.Equal(new Classification("blocked", true, "local-carrier") { Why = "rule local-carrier-blk" }, result);
         Assert.Equal("userunknown", Classifier.ClassifyReply("550 5.1.1 MX-BLK-042 rejected").Reason);
     }
 

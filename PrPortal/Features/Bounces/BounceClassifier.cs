@@ -14,11 +14,11 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
         var report = BounceReader.Read(message);
         return report.Recipients.Select(r => new ClassifiedRecipient(r, report.Kind switch
         {
-            BounceReport.Feedback => new Classification("feedback", false, null),
-            BounceReport.AutoReply => new Classification("vacation", false, null),
-            _ when r.Action is "delivered" or "relayed" or "expanded" => new Classification("delivered", false, null),
+            BounceReport.Feedback => new Classification("feedback", false, null) { Why = "a feedback report (ARF)" },
+            BounceReport.AutoReply => new Classification("vacation", false, null) { Why = "an automatic reply" },
+            _ when r.Action is "delivered" or "relayed" or "expanded" => new Classification("delivered", false, null) { Why = $"DSN action {r.Action}" },
             // An X-Unix diagnostic is a local delivery program's exit (a pipe, procmail): the mailer failed.
-            _ when r.DiagnosticType == "x-unix" => new Classification("mailererror", false, null),
+            _ when r.DiagnosticType == "x-unix" => new Classification("mailererror", false, null) { Why = "diagnostic type X-Unix: a local delivery program failed" },
             _ => Filtered(report, r, Expire(message, r, replies.Classify(r.Status, r.ReplyCode, r.Diagnostic))),
         })).ToList();
     }
@@ -27,7 +27,7 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
     // comes from a filtering gateway answering for the mailbox after the mail was taken (as Sisimai reads it).
     private static Classification Filtered(BounceReport report, BounceRecipient r, Classification found) =>
         report.Kind == BounceReport.Text && found is { Reason: "userunknown", AsIs: false } && r.Status is null && ReplyClassifier.Stage(r.Diagnostic) is null
-            ? new Classification("filtered", false, found.List)
+            ? new Classification("filtered", false, found.List) { Why = $"{found.Why}, in a plain notice without status or command: a filter" }
             : found;
 
     // A temporary failure that the reporting MTA finally gave up on is an expiry, not the last error;
@@ -39,10 +39,19 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
             return found;
         }
         var temporary = r.Status?.StartsWith("4.", StringComparison.Ordinal) == true || r.ReplyCode is >= 400 and < 500;
-        var gaveUp = r.Action == "failed" && temporary && r.Diagnostic.Contains("timed out", StringComparison.OrdinalIgnoreCase);
+        // A temporary failure the reporting MTA finally gave up on ("failed" with a 4.x.x status) expired,
+        // unless the words name something more specific than the connection (a full mailbox, a DNS answer).
+        var gaveUp = r.Action == "failed" && temporary
+            && (found.Reason is "undefined" || (found.Reason == "networkerror" && !NameService().IsMatch(r.Diagnostic)))
+            || (r.Action == "failed" && temporary && r.Diagnostic.Contains("timed out", StringComparison.OrdinalIgnoreCase) && !NameService().IsMatch(r.Diagnostic));
         var stillQueued = (r.Action == "delayed" || DelayNotice().IsMatch(message.Subject ?? "")) && (temporary || r.Status is null);
-        return gaveUp || stillQueued ? new Classification("expired", false, found.List) : found;
+        return gaveUp ? new Classification("expired", false, found.List) { Why = $"temporary failure given up ({found.Why})" }
+            : stillQueued ? new Classification("expired", false, found.List) { Why = $"a delay notice: still queued ({found.Why})" }
+            : found;
     }
+
+    [GeneratedRegex(@"\bDNS\b|name service|name server|host not found|domain (name )?not found|NXDOMAIN|lookup", RegexOptions.IgnoreCase)]
+    private static partial Regex NameService();
 
     [GeneratedRegex(@"\bdelay|could not send message for past|cannot send message for \d+ days|warning: message .* delayed", RegexOptions.IgnoreCase)]
     private static partial Regex DelayNotice();

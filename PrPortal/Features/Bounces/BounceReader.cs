@@ -85,7 +85,8 @@ public static partial class BounceReader
         }
 
         // An out-of-office reply names people to contact instead: it is not a bounce of theirs.
-        if (IsAutoReply(message) && !BounceSubject().IsMatch(message.Subject ?? ""))
+        // (…unless it quotes an SMTP refusal: a bounce relayed by an auto-responding system is still a bounce.)
+        if (IsAutoReply(message) && !BounceSubject().IsMatch(message.Subject ?? "") && !SmtpRefusal().IsMatch(text))
         {
             return new BounceReport(BounceReport.AutoReply, [new BounceRecipient(message.From.Mailboxes.FirstOrDefault()?.Address ?? "", null, null, null, "auto-reply")]);
         }
@@ -434,4 +435,7 @@ public static partial class BounceReader
 
     [GeneratedRegex(@"deliver|undeliver|fail|return|bounce|error|non[- ]?delivery|unable|mail system", RegexOptions.IgnoreCase)]
     private static partial Regex BounceSubject();
+
+    [GeneratedRegex(@"\b[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}\b|\b[45]\d\d\b.{0,80}\b(reject|refus|denied|not allowed|blocked|ptr|reverse|unknown)", RegexOptions.IgnoreCase)]
+    private static partial Regex SmtpRefusal();
 }

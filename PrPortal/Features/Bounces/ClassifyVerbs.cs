@@ -62,6 +62,7 @@ public static class ClassifyVerbs
                     reason = r.Classification.Reason,
                     ip_block = r.Classification.IpBlock,
                     list = r.Classification.List,
+                    why = r.Classification.Why,
                 });
             }
         }

@@ -16,6 +16,11 @@ public sealed record Classification(
     /// <summary>Found by a rule marked as_is: the reporting MTA's own words, not reread by SMTP stage or notice kind.</summary>
     [JsonIgnore] public bool AsIs { get; init; }
 
+    /// <summary>What decided it, for staff to check and correct: "status 5.1.1 at RCPT", "rule microsoft-s3150".</summary>
+    [JsonPropertyName("why")] public string Why { get; init; } = "nothing more specific was found";
+
+    public Classification Because(string why) => this with { Why = why };
+
     public static readonly Classification Undefined = new("undefined", false, null);
 }
 
@@ -80,10 +85,51 @@ public sealed partial class ReplyClassifier
         // 5.2.1 or 5.7.1 with "user unknown" is a filter's refusal unless it answered RCPT TO.
         if (found.Reason == "userunknown" && status is "5.2.1" or "5.7.1" && stage != "rcpt")
         {
-            return new Classification("filtered", false, found.List);
+            return new Classification("filtered", false, found.List) { Why = $"{found.Why}, status {status} not at RCPT: a filter" };
         }
-        return ByStage(stage, found, replyCode ?? 0, text, status);
+        var staged = ByStage(stage, found, replyCode ?? 0, text, status);
+        return staged == found ? (stage is null ? found : found with { Why = $"{found.Why} at {stage.ToUpperInvariant()}" })
+            : staged with { Why = $"{found.Why}, refused at {stage!.ToUpperInvariant()}" };
     }
+
+    /// <summary>
+    /// The reasons an RFC 3463 status subject allows (X.1 addressing, X.2 mailbox, X.3 mail system, X.4
+    /// network and routing, X.5 protocol, X.6 content, X.7 security and policy). When the status is
+    /// specific (its detail is not 0), a text rule may refine the reason only within its subject; a rule
+    /// outside it counts only when it is named evidence (a provider's own code) or an IP block the text
+    /// states. Facts first, words second.
+    /// </summary>
+    private static readonly Dictionary<char, HashSet<string>> AllowedBySubject = new()
+    {
+        ['1'] = ["userunknown", "hostunknown", "hasmoved", "rejected", "notaccept", "suspend", "filtered", "norelaying", "syntaxerror"],
+        ['2'] = ["mailboxfull", "suspend", "filtered", "exceedlimit", "userunknown", "mesgtoobig", "systemerror", "hasmoved", "notaccept", "policyviolation"],
+        ['3'] = ["systemerror", "mesgtoobig", "notaccept", "mailboxfull", "systemfull", "contenterror", "securityerror", "networkerror"],
+        ['4'] = ["networkerror", "hostunknown", "expired", "toomanyconn", "notaccept", "systemerror", "blocked", "speeding", "onhold", "requireptr"],
+        ['5'] = ["syntaxerror", "mailererror", "toomanyrcpt", "systemerror", "rejected", "securityerror", "requireptr", "notcompliantrfc", "policyviolation", "blocked"],
+        ['6'] = ["contenterror", "spamdetected", "virusdetected", "mesgtoobig", "notcompliantrfc", "policyviolation", "securityerror"],
+    };
+
+    private static bool Allowed(string? status, Rule rule)
+    {
+        if (status is null || rule.IsStatusRow || rule.IsEvidence || rule.Reason is "feedback" or "vacation" or "delivered")
+        {
+            return true;
+        }
+        // A temporary failure of any subject may have been given up: the words may say it expired.
+        if (rule.Reason == "expired" && status.StartsWith("4.", StringComparison.Ordinal))
+        {
+            return true;
+        }
+        var parts = status.Split('.');
+        if (parts.Length != 3 || parts[2] == "0" || parts[1].Length != 1 || !AllowedBySubject.TryGetValue(parts[1][0], out var allowed))
+        {
+            return true; // generic, or X.7 (security and policy): the words say which
+        }
+        return allowed.Contains(rule.Reason);
+    }
+
+    private static bool WithinSubject(string? status, Rule rule) =>
+        status?.Split('.') is [_, { Length: 1 } subject, _] && AllowedBySubject.TryGetValue(subject[0], out var allowed) ? allowed.Contains(rule.Reason) : true;
 
     private Classification Match(string? status, int? replyCode, string text)
     {
@@ -91,13 +137,18 @@ public sealed partial class ReplyClassifier
         {
             foreach (var rule in set)
             {
-                if (rule.Matches(status, replyCode, text))
+                if (rule.Matches(status, replyCode, text) && Allowed(status, rule))
                 {
-                    return new Classification(rule.Reason, rule.IpBlock, rule.List) { AsIs = rule.AsIs };
+                    // A broad status (5.2.1 mailbox disabled, 5.6.x content) is refined by the words, within its subject.
+                    if (rule.Refinable && _after.FirstOrDefault(a => a.Reason != rule.Reason && a.HasWords && a.Matches(status, replyCode, text) && Allowed(status, a) && WithinSubject(status, a)) is { } refined)
+                    {
+                        return new Classification(refined.Reason, refined.IpBlock, refined.List) { Why = $"status {status}, refined by {refined.Why(status, replyCode)}" };
+                    }
+                    return new Classification(rule.Reason, rule.IpBlock, rule.List) { AsIs = rule.AsIs, Why = rule.Why(status, replyCode) };
                 }
             }
         }
-        return Classification.Undefined;
+        return Classification.Undefined with { Why = status is null && replyCode is null ? "no status, reply code or known words" : $"status {status ?? "-"} / reply {replyCode?.ToString() ?? "-"}: no specific meaning" };
     }
 
     /// <summary>
@@ -161,9 +212,22 @@ public sealed partial class ReplyClassifier
         private readonly Regex[] _patterns = definition.Match?.Select(p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Multiline, TimeSpan.FromMilliseconds(200))).ToArray() ?? [];
 
         public string Reason { get; } = definition.Reason;
+        /// <summary>A row of the status table: the status code is its whole condition.</summary>
+        public bool IsStatusRow => _patterns.Length == 0 && definition.Status is { Length: > 0 };
+        /// <summary>Named evidence (a provider's own code) or a stated IP block may overrule the status subject.</summary>
+        public bool IsEvidence => definition.Name is { Length: > 0 } || definition.IpBlock;
+        public bool Refinable => definition.Refine;
+        public bool HasWords => _patterns.Length > 0;
         public bool IpBlock { get; } = definition.IpBlock;
         public string? List { get; } = definition.List;
         public bool AsIs { get; } = definition.AsIs;
+
+        /// <summary>The rule's name when it has one; a status-table row says its status.</summary>
+        public string Why(string? status, int? code) =>
+            definition.Name is { Length: > 0 } name ? $"rule {name}"
+            : _patterns.Length == 0 && definition.Status is { Length: > 0 } ? $"status {status}"
+            : _patterns.Length == 0 && definition.Codes is { Length: > 0 } ? $"reply code {code}"
+            : $"rule {definition.Reason}: {(definition.Match?.FirstOrDefault() ?? "")}" + (definition.Status is { Length: > 0 } ? $" with status {status}" : "");
 
         public bool Matches(string? status, int? code, string text)
         {
@@ -190,6 +254,10 @@ public sealed record RuleDefinition
     [JsonPropertyName("status")] public string[]? Status { get; init; }
     [JsonPropertyName("codes")] public int[]? Codes { get; init; }
     [JsonPropertyName("as_is")] public bool AsIs { get; init; }
+    /// <summary>A short name for the rule, shown as "why" (e.g. "microsoft-s3150").</summary>
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>A status-table row the words may refine within the status subject (5.6.x content → spam, virus).</summary>
+    [JsonPropertyName("refine")] public bool Refine { get; init; }
 }
 
 public sealed record RuleSet
