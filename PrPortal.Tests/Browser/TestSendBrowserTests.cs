@@ -80,6 +80,8 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await BrowserPortal.ScreenshotAsync(page, "09-incidents-ja");
         await row.Locator("a").First.ClickAsync();
         await Assertions.Expect(page.Locator("#incident-cells")).ToContainTextAsync("203.0.113.10");
+        // Staff can check the rule that read the evidence.
+        await Assertions.Expect(page.Locator("#incident-cells .reply-why").First).ToContainTextAsync("判定根拠: blocked");
         await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("(S3150)");
         await Assertions.Expect(page.Locator("#incident-timeline")).ToContainTextAsync("インシデント発生");
         await BrowserPortal.ScreenshotAsync(page, "10-incident-detail-ja");

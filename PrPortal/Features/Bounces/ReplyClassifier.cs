@@ -65,6 +65,20 @@ public sealed partial class ReplyClassifier
         return Classify(status, code, joined);
     }
 
+    /// <summary>The meaning of the SMTP reply quoted in a text (an incident's evidence, a stored reply), for showing "why".</summary>
+    public Classification Explain(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Classification.Undefined;
+        }
+        var start = QuotedReply().Match(text);
+        return ClassifyReply(start.Success ? text[start.Index..] : text);
+    }
+
+    [GeneratedRegex(@"(?<![\d.])[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\b)?")]
+    private static partial Regex QuotedReply();
+
     public Classification Classify(string? status, int? replyCode, string? text)
     {
         text ??= "";
@@ -215,7 +229,7 @@ public sealed partial class ReplyClassifier
         /// <summary>A row of the status table: the status code is its whole condition.</summary>
         public bool IsStatusRow => _patterns.Length == 0 && definition.Status is { Length: > 0 };
         /// <summary>Named evidence (a provider's own code) or a stated IP block may overrule the status subject.</summary>
-        public bool IsEvidence => definition.Name is { Length: > 0 } || definition.IpBlock;
+        public bool IsEvidence => definition.Evidence || definition.IpBlock;
         public bool Refinable => definition.Refine;
         public bool HasWords => _patterns.Length > 0;
         public bool IpBlock { get; } = definition.IpBlock;
@@ -224,8 +238,8 @@ public sealed partial class ReplyClassifier
 
         /// <summary>The rule's name when it has one; a status-table row says its status.</summary>
         public string Why(string? status, int? code) =>
-            definition.Name is { Length: > 0 } name ? $"rule {name}"
-            : _patterns.Length == 0 && definition.Status is { Length: > 0 } ? $"status {status}"
+            _patterns.Length == 0 && definition.Status is { Length: > 0 } ? $"status {status}"
+            : definition.Name is { Length: > 0 } name ? $"rule {name}" + (definition.Status is { Length: > 0 } ? $" with status {status}" : "")
             : _patterns.Length == 0 && definition.Codes is { Length: > 0 } ? $"reply code {code}"
             : $"rule {definition.Reason}: {(definition.Match?.FirstOrDefault() ?? "")}" + (definition.Status is { Length: > 0 } ? $" with status {status}" : "");
 
@@ -258,6 +272,8 @@ public sealed record RuleDefinition
     [JsonPropertyName("name")] public string? Name { get; init; }
     /// <summary>A status-table row the words may refine within the status subject (5.6.x content → spam, virus).</summary>
     [JsonPropertyName("refine")] public bool Refine { get; init; }
+    /// <summary>A provider's documented code (S3150, 5.7.515): it may overrule what a specific status's subject allows.</summary>
+    [JsonPropertyName("evidence")] public bool Evidence { get; init; }
 }
 
 public sealed record RuleSet

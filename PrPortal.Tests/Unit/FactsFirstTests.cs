@@ -1,0 +1,69 @@
+using PrPortal.Features.Bounces;
+
+namespace PrPortal.Tests.Unit;
+
+/// <summary>The reply's facts (enhanced status, command) decide first; the words refine within them; every result says why.</summary>
+[Trait("Category", "Unit")]
+public sealed class FactsFirstTests
+{
+    private static readonly ReplyClassifier Classifier = ReplyClassifier.BuiltIn();
+
+    [Fact]
+    public void Microsofts_authentication_level_refusal_is_the_customers_domain_not_the_ip()
+    {
+        var result = Classifier.ClassifyReply("550 5.7.515 Access denied, sending domain [news.customer.co.jp] doesn't meet the required authentication level. The sender's domain in the 5322.From address doesn't meet the authentication requirements defined for the sender.");
+
+        Assert.Equal(("authfailure", false), (result.Reason, result.IpBlock));
+        Assert.Equal("rule microsoft-5.7.515", result.Why);
+    }
+
+    [Fact]
+    public void A_specific_status_at_a_named_command_says_so()
+    {
+        var result = Classifier.ClassifyReply("550 5.1.1 <taro@example.jp>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)");
+
+        Assert.Equal("userunknown", result.Reason);
+        Assert.Equal("status 5.1.1 at RCPT", result.Why);
+    }
+
+    [Theory]
+    // 5.1.x is about the address: words about spam filters do not turn a missing mailbox into spam.
+    [InlineData("550 5.1.1 Mailbox does not exist; our spam filter logged this attempt", "userunknown")]
+    // 5.2.2 is a full mailbox, whatever else the text says.
+    [InlineData("552 5.2.2 Over quota: the user account is not available", "mailboxfull")]
+    // A broad content status is refined by what the words say, within content.
+    [InlineData("554 5.6.0 Message rejected as spam by Content Filtering", "spamdetected")]
+    [InlineData("554 5.6.0 Message contains a virus (Eicar-Test-Signature)", "virusdetected")]
+    [InlineData("554 5.6.0 Invalid message content", "contenterror")]
+    // Mailbox disabled: the words say whether the account was suspended.
+    [InlineData("550 5.2.1 The email account that you tried to reach is disabled.", "suspend")]
+    // What the codes mean (RFC 3463), with words that say nothing more.
+    [InlineData("550 5.7.13 User account disabled", "suspend")]
+    [InlineData("550 5.7.17 Mailbox owner has changed", "hasmoved")]
+    [InlineData("452 4.5.3 Too many recipients", "toomanyrcpt")]
+    [InlineData("550 5.7.20 No passing DKIM signature found", "authfailure")]
+    public void The_status_subject_bounds_what_the_words_may_say(string reply, string reason)
+    {
+        var result = Classifier.ClassifyReply(reply);
+
+        Assert.True(reason == result.Reason, $"{reply}: {result.Reason} ({result.Why})");
+        Assert.False(result.IpBlock);
+    }
+
+    [Fact]
+    public void Authentication_words_are_a_security_error_while_spf_and_dmarc_are_an_authentication_failure()
+    {
+        Assert.Equal("securityerror", Classifier.ClassifyReply("530 5.7.0 Authentication required").Reason);
+        Assert.Equal("securityerror", Classifier.ClassifyReply("550 Sender is not authenticated: must authenticate first").Reason);
+        Assert.Equal("authfailure", Classifier.ClassifyReply("550 5.7.1 Email rejected per DMARC policy for example.jp").Reason);
+    }
+
+    [Fact]
+    public void Nothing_specific_is_undefined_and_says_why()
+    {
+        var result = Classifier.ClassifyReply("hello there");
+
+        Assert.Equal("undefined", result.Reason);
+        Assert.False(string.IsNullOrWhiteSpace(result.Why));
+    }
+}
