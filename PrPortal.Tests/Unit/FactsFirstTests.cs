@@ -59,6 +59,19 @@ public sealed class FactsFirstTests
     }
 
     [Fact]
+    public void Block_words_overrule_a_specific_status_only_when_they_name_the_ip_or_a_blocklist()
+    {
+        // Generic words about a blacklist do not make a missing mailbox an IP block...
+        var unknown = Classifier.ClassifyReply("550 5.1.1 <taro@example.jp>: user unknown (see our blacklist policy)");
+        Assert.Equal(("userunknown", false), (unknown.Reason, unknown.IpBlock));
+        // ...a refusal that states the IP, or names a blocklist, does.
+        var stated = Classifier.ClassifyReply("550 5.1.1 IP address blacklisted by recipient");
+        Assert.Equal(("blocked", true), (stated.Reason, stated.IpBlock));
+        var listed = Classifier.ClassifyReply("554 5.7.1 Service unavailable; Client host [203.0.113.10] blocked using zen.spamhaus.org");
+        Assert.Equal(("blocked", true, "spamhaus"), (listed.Reason, listed.IpBlock, listed.List));
+    }
+
+    [Fact]
     public void Nothing_specific_is_undefined_and_says_why()
     {
         var result = Classifier.ClassifyReply("hello there");

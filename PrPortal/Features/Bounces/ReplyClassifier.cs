@@ -228,8 +228,8 @@ public sealed partial class ReplyClassifier
         public string Reason { get; } = definition.Reason;
         /// <summary>A row of the status table: the status code is its whole condition.</summary>
         public bool IsStatusRow => _patterns.Length == 0 && definition.Status is { Length: > 0 };
-        /// <summary>Named evidence (a provider's own code) or a stated IP block may overrule the status subject.</summary>
-        public bool IsEvidence => definition.Evidence || definition.IpBlock;
+        /// <summary>Named evidence (a provider's own code, a named blocklist) may overrule the status subject; generic block words may not.</summary>
+        public bool IsEvidence => definition.Evidence || (definition.IpBlock && definition.List is not null);
         public bool Refinable => definition.Refine;
         public bool HasWords => _patterns.Length > 0;
         public bool IpBlock { get; } = definition.IpBlock;
