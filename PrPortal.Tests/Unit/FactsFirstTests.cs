@@ -71,6 +71,11 @@ public sealed class FactsFirstTests
         Assert.Equal(("blocked", true, "spamhaus"), (listed.Reason, listed.IpBlock, listed.List));
     }
 
+    [Theory]
+    [InlineData("554 宛先のメールアドレスが存在しません", "userunknown")]
+    [InlineData("450 メールボックスの容量を超えています", "mailboxfull")]
+    public void Japanese_notices_are_read_too(string reply, string reason) => Assert.Equal(reason, Classifier.ClassifyReply(reply).Reason);
+
     [Fact]
     public void Nothing_specific_is_undefined_and_says_why()
     {

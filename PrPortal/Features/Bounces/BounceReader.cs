@@ -22,6 +22,7 @@ public sealed record BounceReport(string Kind, IReadOnlyList<BounceRecipient> Re
 /// </summary>
 public static partial class BounceReader
 {
+
     // Sendmail's header line; Zoho writes it above the failed addresses, so it is not always the end of the notice.
     private const string OriginalReceived = "The original message was received";
 
