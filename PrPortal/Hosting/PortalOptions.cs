@@ -9,6 +9,8 @@ public sealed record DemoOptions
     public bool Enabled { get; init; } = true;
     /// <summary>Share of the full demo world's size (1 = about 200 companies, 2,000 releases).</summary>
     public double Scale { get; init; } = 1.0;
+    /// <summary>After seeding, the detector reads the demo's attempts, so the incident is open on first start.</summary>
+    public bool DetectIncident { get; init; } = true;
 }
 
 /// <summary>Section "Seed": the first administrator.</summary>

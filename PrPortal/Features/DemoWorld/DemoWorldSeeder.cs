@@ -106,10 +106,42 @@ public sealed partial class DemoWorldSeeder(
         await transaction.CommitAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("ANALYZE;", cancellationToken);
 
+        if (options.DetectIncident)
+        {
+            await DetectAsync(cancellationToken);
+        }
+
         var counts = new DemoWorldCounts(ips.Count, companies.Count, managers.Count, releases.Count, recipients.All.Count,
             deliveries, attempts, failed, Math.Round(watch.Elapsed.TotalSeconds, 2));
         logger.LogInformation("Demo world seeded: {Counts}", counts);
         return counts;
+    }
+
+    /// <summary>
+    /// The demo tells its incident's story from the start: the detector reads the demo's attempts of the
+    /// blocked providers in time order, as it would have live, and its detections open the incident, take
+    /// the blocked cells out of routing (the detector as author, spares in where the policy puts them) and
+    /// leave the audit and the affected report ready.
+    /// </summary>
+    private async Task DetectAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var detector = new Incidents.BlockDetector(scope.ServiceProvider.GetRequiredService<Incidents.DetectorOptions>());
+        var providers = IncidentScenario.Reference().Blocks.Select(b => b.Provider).Distinct().ToList();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var attempts = await db.DeliveryAttempts.AsNoTracking()
+            .Where(a => providers.Contains(a.ProviderId) && a.Outcome != AttemptOutcome.Deferred)
+            .OrderBy(a => a.AttemptedAtUtc).ThenBy(a => a.Id)
+            .Select(a => new { a.AttemptedAtUtc, Ip = a.SendingIp!.Address, a.ProviderId, a.Outcome, a.IpBlock, a.Delivery!.Recipient!.Email, a.ReplyText })
+            .ToListAsync(cancellationToken);
+        var detections = new List<Incidents.Detection>();
+        foreach (var a in attempts)
+        {
+            detections.AddRange(detector.Observe(new Incidents.Observation(a.AttemptedAtUtc, a.Ip, a.ProviderId, a.Outcome, a.IpBlock, a.Email, a.ReplyText))
+                .Where(d => d.Kind == Incidents.DetectionKind.IpBlock));
+        }
+        await scope.ServiceProvider.GetRequiredService<Incidents.IncidentService>().ApplyAsync(detections, Data.Entities.IncidentClass.Live, cancellationToken);
+        logger.LogInformation("Demo world: the detector read {Attempts} attempts and found {Cells} blocked cells", attempts.Count, detections.Count);
     }
 
     private readonly Dictionary<string, Bounces.Classification> _meanings = [];
@@ -131,7 +163,12 @@ public sealed partial class DemoWorldSeeder(
 
     private static async Task ClearAsync(PortalDbContext db, CancellationToken cancellationToken)
     {
+        // The world's incidents and routing changes go with it: a new world tells its own story.
         await db.Database.ExecuteSqlRawAsync("""
+            DELETE FROM RoutingExclusions;
+            DELETE FROM IncidentEvents;
+            DELETE FROM IncidentCells;
+            DELETE FROM Incidents;
             DELETE FROM AttemptRollups;
             DELETE FROM ResendItems;
             DELETE FROM ResendBatches;
