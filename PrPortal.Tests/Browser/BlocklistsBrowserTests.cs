@@ -63,7 +63,8 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         var csv = await page.APIRequest.GetAsync("/blocklists/history.csv");
         Assert.Equal(200, csv.Status);
         var text = await csv.TextAsync();
-        Assert.StartsWith("\uFEFFip,role,list,kind,codes,reason,first_seen_utc", text);
+        Assert.StartsWith("\uFEFFip,role,list,kind,codes,reason,first_seen,last_seen", text);
+        Assert.Matches(@"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00", text);
         Assert.Contains("203.0.113.10,Primary,SpamCop,dnsbl,127.0.0.2", text);
         Assert.Contains("https://www.spamcop.net/bl.shtml (Granted", text);
         using var anonymous = new HttpClient { BaseAddress = new Uri(browser.BaseUrl) };

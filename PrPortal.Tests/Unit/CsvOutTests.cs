@@ -24,4 +24,12 @@ public sealed class CsvOutTests
         Assert.Equal("0.2500", CsvOut.Cell(0.25));
         Assert.Equal("", CsvOut.Cell(null));
     }
+
+    [Fact]
+    public void Times_are_written_in_tokyo_with_their_offset()
+    {
+        Assert.Equal("2026-12-02T04:35:14+09:00", CsvOut.Cell(new DateTime(2026, 12, 1, 19, 35, 14, DateTimeKind.Utc)));
+        // Past midnight in Tokyo is the next day.
+        Assert.Equal("2026-12-02T00:10:00+09:00", CsvOut.Cell(new DateTime(2026, 12, 1, 15, 10, 0, DateTimeKind.Utc)));
+    }
 }

@@ -88,18 +88,16 @@ public sealed class BlocklistHistory(IDbContextFactory<PortalDbContext> factory,
         }
     }
 
-    /// <summary>The listing table as CSV (UTF-8 with BOM so spreadsheet programs read Japanese), times in UTC ISO 8601.</summary>
+    /// <summary>The listing table as CSV (UTF-8 with BOM so spreadsheet programs read Japanese), times in Asia/Tokyo with the offset.</summary>
     public async Task WriteCsvAsync(Stream output, CancellationToken cancellationToken)
     {
         var rows = await ListingsAsync(cancellationToken);
         await using var csv = new Infrastructure.Csv.CsvOut(output);
-        await csv.RowAsync(["ip", "role", "list", "kind", "codes", "reason", "first_seen_utc", "last_seen_utc", "delisted_at_utc", "requests"]);
+        await csv.RowAsync(["ip", "role", "list", "kind", "codes", "reason", "first_seen", "last_seen", "delisted_at", "requests"]);
         foreach (var r in rows)
         {
-            await csv.RowAsync([r.Ip, r.Role.ToString(), r.List, r.Kind, r.Codes, r.Reason,
-                r.FirstSeenUtc.ToString("O", CultureInfo.InvariantCulture), r.LastSeenUtc.ToString("O", CultureInfo.InvariantCulture),
-                r.DelistedAtUtc?.ToString("O", CultureInfo.InvariantCulture),
-                string.Join(" | ", r.Requests.Select(q => $"{q.RequestedAtUtc:yyyy-MM-dd} {q.Where} ({q.Status}, {q.RequestedBy})"))]);
+            await csv.RowAsync([r.Ip, r.Role.ToString(), r.List, r.Kind, r.Codes, r.Reason, r.FirstSeenUtc, r.LastSeenUtc, r.DelistedAtUtc,
+                string.Join(" | ", r.Requests.Select(q => $"{Components.Shared.PortalTime.ToTokyo(q.RequestedAtUtc):yyyy-MM-dd} {q.Where} ({q.Status}, {q.RequestedBy})"))]);
         }
     }
 

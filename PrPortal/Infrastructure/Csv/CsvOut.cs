@@ -9,7 +9,8 @@ namespace PrPortal.Infrastructure.Csv;
 /// spreadsheet in Japanese reads it), CsvHelper's quoting, and OWASP's rule against formula injection —
 /// a text cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe, so a
 /// company name, a release title or a blocklist's TXT reason is shown as text and never run as a
-/// formula. Numbers are written as numbers (a negative count stays -3).
+/// formula. Numbers are written as numbers (a negative count stays -3); times in Asia/Tokyo with their
+/// offset (2026-12-02T04:35:14+09:00).
 /// </summary>
 public sealed class CsvOut : IAsyncDisposable
 {
@@ -41,12 +42,16 @@ public sealed class CsvOut : IAsyncDisposable
     public static string Cell(object? value) => value switch
     {
         null => "",
-        DateTime t => t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        DateTimeOffset t => t.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+        // Times as staff read them everywhere else: Asia/Tokyo, with the offset, to the second.
+        DateTime t => Tokyo(new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc))),
+        DateTimeOffset t => Tokyo(t),
         double d => d.ToString("0.0000", CultureInfo.InvariantCulture),
         int or long or short or decimal or float => Convert.ToString(value, CultureInfo.InvariantCulture)!,
         _ => Neutralise(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""),
     };
+
+    private static string Tokyo(DateTimeOffset t) =>
+        TimeZoneInfo.ConvertTime(t, Components.Shared.PortalTime.Tokyo).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
 
     /// <summary>OWASP's CSV injection rule: text starting with a formula character is prefixed with an apostrophe.</summary>
     public static string Neutralise(string text) =>
