@@ -74,6 +74,16 @@ public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<
             .Sum(p => world.Simulator(p).Received.Count(m => m.MessageId?.StartsWith("<resend.") == true));
         Assert.Equal(total, received);
 
+        // The batch's own page lists every item with its last reply.
+        await row.Locator(".batch-link").ClickAsync();
+        await page.WaitForURLAsync("**/resend/*");
+        await Assertions.Expect(page.Locator("#batch-items tbody tr")).ToHaveCountAsync(Math.Min(total, 50));
+        await Assertions.Expect(page.Locator("#batch-items tbody tr").First.Locator(".item-state")).ToHaveTextAsync("送信済み");
+        await Assertions.Expect(page.Locator("#batch-items")).ToContainTextAsync("250");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotFolder, "29c-resend-batch-ja.png") });
+        await page.GoBackAsync();
+        await BrowserPortal.WaitForCircuitAsync(page);
+
         // A broken notice template is refused with the reason, nothing saved.
         await page.Locator(".template-html textarea").First.FillAsync("<p>{sent_at} <b>遅延</p>");
         await page.ClickAsync("#template-save");

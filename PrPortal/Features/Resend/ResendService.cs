@@ -575,8 +575,11 @@ public sealed class ResendService(
         var batches = db.ResendBatches.AsNoTracking();
         if (visible is not null)
         {
+            // An account manager sees their companies' batches, and every batch (the automatic policy's
+            // among them) that resends any of their companies' mail.
             var own = visible.ToList();
-            batches = batches.Where(b => b.CompanyId != null && own.Contains(b.CompanyId.Value));
+            batches = batches.Where(b => (b.CompanyId != null && own.Contains(b.CompanyId.Value))
+                || db.ResendItems.Any(i => i.BatchId == b.Id && db.Deliveries.Any(d => d.Id == i.DeliveryId && own.Contains(d.Release!.CompanyId))));
         }
         var rows = await batches.OrderByDescending(b => b.Id).Take(take).ToListAsync(cancellationToken);
         var ids = rows.Select(b => b.Id).ToList();
@@ -594,6 +597,39 @@ public sealed class ResendService(
                 b.ExcludedOwnReason + b.ExcludedDelivered + b.ExcludedUnsubscribed + b.ExcludedElsewhere + b.ExcludedNoConsent + b.ExcludedNoBody,
                 b.Counts, b.Outcome, b.Language, b.CompanyId is { } c ? names.GetValueOrDefault(c) : null);
         }).ToList();
+    }
+
+    public sealed record BatchItemRow(long Id, string Recipient, string Company, string Release, RecipientCategory Category, string ProviderId,
+        ResendItemState State, int Tries, DateTime? TriedAtUtc, DateTime? SentAtUtc, string? SourceIp, string? Reply);
+
+    /// <summary>
+    /// One batch's items, failures first (then those still to go, skipped, sent), each with its last reply;
+    /// an account manager sees only their companies' items, and only of a batch that holds some.
+    /// </summary>
+    public async Task<(BatchProgress Batch, IReadOnlyList<BatchItemRow> Items)?> BatchItemsAsync(ClaimsPrincipal user, int batchId, CancellationToken cancellationToken)
+    {
+        var batch = (await BatchesAsync(user, int.MaxValue, cancellationToken)).FirstOrDefault(b => b.Id == batchId);
+        if (batch is null)
+        {
+            return null;
+        }
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var visible = await Account.CompanyAccess.VisibleCompaniesAsync(user, db, cancellationToken);
+        var own = visible?.ToList();
+        var rows = await db.ResendItems.AsNoTracking().Where(i => i.BatchId == batchId)
+            .Join(db.Deliveries, i => i.DeliveryId, d => d.Id, (i, d) => new { i, d.Recipient!.Email, d.Release!.CompanyId, Company = d.Release.Company!.Name, d.Release.Title })
+            .Where(x => own == null || own.Contains(x.CompanyId))
+            .Select(x => new BatchItemRow(x.i.Id, x.Email, x.Company, x.Title, x.i.Category, x.i.ProviderId, x.i.State, x.i.Tries, x.i.TriedAtUtc, x.i.SentAtUtc, x.i.SourceIp, x.i.Reply))
+            .ToListAsync(cancellationToken);
+        static int Order(ResendItemState state) => state switch
+        {
+            ResendItemState.Failed => 0,
+            ResendItemState.Sending => 1,
+            ResendItemState.Pending => 2,
+            ResendItemState.Skipped => 3,
+            _ => 4,
+        };
+        return (batch, rows.OrderBy(r => Order(r.State)).ThenBy(r => r.Id).ToList());
     }
 
     /// <summary>Automatic policy: recent IP-block failures whose provider has an eligible IP again go out in one batch.</summary>
