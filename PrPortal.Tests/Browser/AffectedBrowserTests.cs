@@ -59,7 +59,10 @@ public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<
         if (await page.Locator(".resend-send-anyway").CountAsync() > 0)
         {
             await Assertions.Expect(page.Locator("#resend-confirm")).ToBeDisabledAsync();
+            // The reason stands beside the button.
+            await Assertions.Expect(page.Locator("#resend-disabled-reason")).ToContainTextAsync("それでも送る");
             await page.Locator(".resend-send-anyway input").ClickAsync();
+            await Assertions.Expect(page.Locator("#resend-disabled-reason")).ToHaveCountAsync(0);
         }
         await page.ClickAsync("#resend-confirm");
 
