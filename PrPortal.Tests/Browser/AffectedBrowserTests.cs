@@ -84,7 +84,12 @@ public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#batch-items tbody tr").First.Locator(".item-state")).ToHaveTextAsync("送信済み");
         await Assertions.Expect(page.Locator("#batch-items")).ToContainTextAsync("250");
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotFolder, "29c-resend-batch-ja.png") });
-        await page.GoBackAsync();
+        var batchPath = new Uri(page.Url).AbsolutePath;
+        await page.GotoAsync($"/account/culture?culture=en-US&returnUrl={Uri.EscapeDataString(batchPath)}");
+        await Assertions.Expect(page.Locator("#page-title")).ToContainTextAsync("Resend batch #");
+        await Assertions.Expect(page.Locator("#batch-items tbody tr").First.Locator(".item-state")).ToHaveTextAsync("Sent");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotFolder, "29d-resend-batch-en.png") });
+        await page.GotoAsync($"/account/culture?culture=ja-JP&returnUrl=%2Fresend");
         await BrowserPortal.WaitForCircuitAsync(page);
 
         // A broken notice template is refused with the reason, nothing saved.

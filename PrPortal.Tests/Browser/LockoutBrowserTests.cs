@@ -29,6 +29,8 @@ public sealed class LockoutBrowserTests(BrowserPortal browser) : IClassFixture<B
         await page.GotoAsync("/admin/users");
         await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         await page.WaitForURLAsync("**/admin/users");
+        // The language is remembered per user, and another test may have left the administrator in English.
+        await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Fadmin%2Fusers");
         await BrowserPortal.WaitForCircuitAsync(page);
 
         var row = page.Locator("#users-table tr", new() { HasText = email });
@@ -36,9 +38,17 @@ public sealed class LockoutBrowserTests(BrowserPortal browser) : IClassFixture<B
         // The demo's account managers start without a password: the page says so.
         await Assertions.Expect(page.Locator("#users-table .user-no-password").First).ToContainTextAsync("パスワード未設定");
         await BrowserPortal.ScreenshotAsync(page, "38-users-locked-ja");
+
+        // The same in English, where the administrator lifts the lock.
+        await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fadmin%2Fusers");
+        await BrowserPortal.WaitForCircuitAsync(page);
+        await Assertions.Expect(row.Locator(".user-locked")).ToContainTextAsync("Locked (until");
+        await Assertions.Expect(page.Locator("#users-table .user-no-password").First).ToContainTextAsync("No password set");
+        await BrowserPortal.ScreenshotAsync(page, "38b-users-locked-en");
         await row.Locator(".unlock-user").ClickAsync();
         await Assertions.Expect(row.Locator(".user-locked")).ToHaveCountAsync(0);
-        await Assertions.Expect(row).ToContainTextAsync("有効");
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+        await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Fadmin%2Fusers");
 
         await using var db = await browser.Portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var audit = await db.AuditEntries.SingleAsync(a => a.Action == "user.unlocked" && a.Subject == email);
@@ -63,7 +73,12 @@ public sealed class LockoutBrowserTests(BrowserPortal browser) : IClassFixture<B
         await page.GotoAsync("/resend");
         await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         await page.WaitForURLAsync("**/resend");
+        await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Fresend");
         await Assertions.Expect(page.Locator("#resend-held")).ToContainTextAsync("危険なリンク 2 件");
         await BrowserPortal.ScreenshotAsync(page, "39-resend-held-ja");
+        await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fresend");
+        await Assertions.Expect(page.Locator("#resend-held")).ToContainTextAsync("2 dangerous links");
+        await BrowserPortal.ScreenshotAsync(page, "39b-resend-held-en");
+        await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Fresend");
     }
 }

@@ -69,29 +69,9 @@ public sealed class KeyProtectionTests : IDisposable
     {
         var environment = Environment("b/portal.db");
         environment["Logging__LogLevel__Default"] = "Warning";
-        var port = LoopbackPorts.Free();
-        using var portal = PortalProcess.Start(environment, "--urls", $"http://127.0.0.1:{port}");
-        var stderr = portal.StandardError.ReadToEndAsync();
-        _ = portal.StandardOutput.ReadToEndAsync();
-        using var http = new HttpClient();
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < until && !portal.HasExited)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/healthz")).IsSuccessStatusCode)
-                {
-                    break;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        portal.Kill(entireProcessTree: true);
-        await portal.WaitForExitAsync();
-        Assert.Contains("only file-protected", await stderr);
+        await using var portal = await PortalProcess.StartWebAsync(environment);
+        var stderr = await portal.StopAsync();
+        Assert.Contains("only file-protected", stderr);
         Assert.Contains("<masterKey", KeyXml(Path.Combine(_folder, "b", "keys")));
     }
 

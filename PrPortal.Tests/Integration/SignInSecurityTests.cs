@@ -22,9 +22,7 @@ public sealed class SignInSecurityTests : IAsyncLifetime
     private const string Password = "Right-Pass-12345!";
     private readonly ITestOutputHelper _output;
     private readonly PortalFactory _portal = new();
-    private Process? _process;
-    private Task<string>? _stderr;
-    private readonly int _port = LoopbackPorts.Free();
+    private PortalProcess.Web? _web;
 
     public SignInSecurityTests(ITestOutputHelper output) => _output = output;
 
@@ -49,36 +47,15 @@ public sealed class SignInSecurityTests : IAsyncLifetime
         var environment = PortalProcess.Environment(_portal.DatabasePath);
         environment["ForwardedHeaders__KnownProxies__0"] = "127.0.0.1";
         environment["Schedules__Enabled"] = "false";
-        _process = PortalProcess.Start(environment, "--urls", $"http://127.0.0.1:{_port}");
-        _ = _process.StandardOutput.ReadToEndAsync();
-        _stderr = _process.StandardError.ReadToEndAsync();
-        using var probe = new HttpClient();
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if ((await probe.GetAsync($"http://127.0.0.1:{_port}/healthz")).IsSuccessStatusCode)
-                {
-                    break;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            Assert.True(DateTime.UtcNow < until && !_process.HasExited, "the portal did not start: " + (_process.HasExited ? await _stderr : ""));
-            await Task.Delay(200);
-        }
+        _web = await PortalProcess.StartWebAsync(environment);
     }
 
     public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_web is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _web.DisposeAsync();
         }
-        _process?.Dispose();
         _portal.Dispose();
     }
 
@@ -90,7 +67,7 @@ public sealed class SignInSecurityTests : IAsyncLifetime
     {
         var http = new HttpClient(new CookieKeeper(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }))
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{_port}"),
+            BaseAddress = new Uri(_web!.BaseUrl),
         };
         http.DefaultRequestHeaders.Add("X-Forwarded-For", client);
         http.DefaultRequestHeaders.Add("X-Forwarded-Proto", scheme);

@@ -54,4 +54,56 @@ public static class PortalProcess
 
         return Process.Start(start)!;
     }
+
+    /// <summary>A running portal (the web server) as its own process, with its standard error read as it comes.</summary>
+    public sealed record Web(Process Process, int Port, Task<string> Stderr) : IAsyncDisposable
+    {
+        public string BaseUrl => $"http://127.0.0.1:{Port}";
+
+        /// <summary>Stops it (SIGKILL) and returns what it wrote on standard error.</summary>
+        public async Task<string> StopAsync()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+            await Process.WaitForExitAsync();
+            return await Stderr;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            Process.Dispose();
+        }
+    }
+
+    /// <summary>Starts the portal on a free loopback port and returns once /healthz answers (at most a minute).</summary>
+    public static async Task<Web> StartWebAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var port = LoopbackPorts.Free();
+        var process = Start(environment, "--urls", $"http://127.0.0.1:{port}");
+        _ = process.StandardOutput.ReadToEndAsync();
+        var web = new Web(process, port, process.StandardError.ReadToEndAsync());
+        using var probe = new HttpClient();
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await probe.GetAsync($"{web.BaseUrl}/healthz")).IsSuccessStatusCode)
+                {
+                    return web;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (process.HasExited || DateTime.UtcNow > until)
+            {
+                throw new InvalidOperationException("the portal did not start: " + await web.StopAsync());
+            }
+            await Task.Delay(200);
+        }
+    }
 }

@@ -23,6 +23,7 @@ public static class AccountEndpoints
             SignInManager<PortalUser> signIn,
             SignInThrottle throttle,
             Microsoft.Extensions.Localization.IStringLocalizer<Resources.SharedResource> text,
+            TimeProvider clock,
             HttpContext http) =>
         {
             if (!TryLocal(returnUrl, out var back))
@@ -51,7 +52,7 @@ public static class AccountEndpoints
             {
                 await users.ResetAccessFailedCountAsync(user!);
                 await signIn.SignInAsync(user!, isPersistent: false);
-                SetCultureCookie(http, user!.UiCulture);
+                SetCultureCookie(http, user!.UiCulture, clock);
                 return Results.LocalRedirect(back);
             }
             throttle.RecordFailure(client);
@@ -82,6 +83,7 @@ public static class AccountEndpoints
             string? returnUrl,
             UserManager<PortalUser> users,
             ClaimsPrincipal principal,
+            TimeProvider clock,
             HttpContext http) =>
         {
             var chosen = PortalCultures.Normalize(culture);
@@ -95,7 +97,7 @@ public static class AccountEndpoints
             {
                 return Results.BadRequest(new { error = "returnUrl must be a path on this site" });
             }
-            SetCultureCookie(http, chosen);
+            SetCultureCookie(http, chosen, clock);
             return Results.LocalRedirect(back);
         }).RequireAuthorization();
 
@@ -105,11 +107,11 @@ public static class AccountEndpoints
     public static string LoginUrl(string? error, string returnUrl) =>
         $"{LoginPath}?ReturnUrl={Uri.EscapeDataString(returnUrl)}" + (error is null ? "" : $"&error={error}");
 
-    private static void SetCultureCookie(HttpContext http, string culture) =>
+    private static void SetCultureCookie(HttpContext http, string culture, TimeProvider clock) =>
         http.Response.Cookies.Append(
             CookieRequestCultureProvider.DefaultCookieName,
             CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-            new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true, Secure = http.Request.IsHttps });
+            new CookieOptions { Expires = clock.GetUtcNow().AddYears(1), HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true, Secure = http.Request.IsHttps });
 
     /// <summary>The client a failed sign-in is counted against: its address (after the configured proxies' forwarded headers).</summary>
     public static string ClientOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";

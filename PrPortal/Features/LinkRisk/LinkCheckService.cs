@@ -13,6 +13,7 @@ public sealed class LinkCheckService(
     LinkRiskChecker checker,
     IDbContextFactory<PortalDbContext> factory,
     IServiceProvider services,
+    TimeProvider clock,
     ILogger<LinkCheckService> logger)
 {
     public LinkRiskOptions Options => checker.Options;
@@ -42,7 +43,7 @@ public sealed class LinkCheckService(
         var releases = await db.Releases.AsNoTracking().Where(r => releaseIds.Contains(r.Id))
             .OrderBy(r => r.Id).Select(r => new { r.Id, r.Title, r.Html }).ToListAsync(cancellationToken);
         var withBody = releases.Where(r => !string.IsNullOrWhiteSpace(r.Html)).ToList();
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var toCheck = withBody.Where(r => !(_recent.TryGetValue((r.Id, string.GetHashCode(r.Html)), out var kept) && now - kept.At < KeptFor)).ToList();
         var reports = await checker.CheckManyAsync(toCheck.Select(r => r.Html!).ToList(), progress, cancellationToken);
         foreach (var (release, report) in toCheck.Zip(reports))
