@@ -84,4 +84,45 @@ public sealed class FactsFirstTests
         Assert.Equal("undefined", result.Reason);
         Assert.False(string.IsNullOrWhiteSpace(result.Why));
     }
+    [Theory]
+    // qmail names the command in words: refused at the greeting or HELO is the connecting host; at MAIL, the sender.
+    // Postfix: "host … refused to talk to me" is the greeting.
+    [InlineData("host mx.example.jp[192.0.2.9] refused to talk to me: 554 mx.example.jp", "blocked")]
+    // A temporary trouble at the greeting or at MAIL is the server's own, not a block of us or our sender.
+    [InlineData("421 4.3.2 Service shutting down, closing transmission channel (in reply to initial connection)", "notaccept")]
+    [InlineData("451 4.3.0 Temporary system failure, try again later (in reply to MAIL FROM command)", "systemerror")]
+    // A specific mailbox status is about the recipient even when the text names the connection.
+    [InlineData("550 5.2.2 mailbox full (after initial connection)", "mailboxfull")]
+    // RFC 7504: 556 and 521, the domain or host does not accept mail.
+    [InlineData("556 Domain does not accept mail", "notaccept")]
+    // An authentication demand worded with relaying is about authentication.
+    [InlineData("550 5.7.1 Relaying denied: authentication required", "securityerror")]
+    // A refusal naming virus or spam together is a spam finding, not a named virus.
+    [InlineData("554 5.7.1 The message was rejected because it contains prohibited virus or spam content", "spamdetected")]
+    public void The_command_and_the_reply_code_are_facts_too(string reply, string reason)
+    {
+        var result = Classifier.ClassifyReply(reply);
+
+        Assert.True(reason == result.Reason, $"{reply}: {result.Reason} ({result.Why})");
+    }
+
+    [Theory]
+    // qmail names the command in words: refused at the greeting or HELO is the connecting host; at MAIL, the sender.
+    [InlineData("Connected to 192.0.2.112 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name", 501, "blocked")]
+    [InlineData("Connected to 192.0.2.7 but greeting failed. Remote host said: 554 mx.example.jp ESMTP not accepting messages", 554, "blocked")]
+    [InlineData("Connected to 192.0.2.7 but sender was rejected. Remote host said: 553 sorry, your envelope sender is in my badmailfrom list", 553, "rejected")]
+    public void Qmail_says_the_command_in_words(string diagnostic, int code, string reason)
+    {
+        var result = Classifier.Classify(null, code, diagnostic);
+
+        Assert.True(reason == result.Reason, $"{diagnostic}: {result.Reason} ({result.Why})");
+    }
+
+    [Fact]
+    public void A_250_line_inside_a_transcript_is_not_a_delivery()
+    {
+        var result = Classifier.Classify("5.0.0", 554, "<<< 250 2.1.0 Sender ok\n<<< 554 5.0.0 Service unavailable");
+
+        Assert.NotEqual("delivered", result.Reason);
+    }
 }

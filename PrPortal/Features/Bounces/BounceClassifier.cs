@@ -18,10 +18,17 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
             BounceReport.AutoReply => new Classification("vacation", false, null) { Why = "an automatic reply" },
             _ when r.Action is "delivered" or "relayed" or "expanded" => new Classification("delivered", false, null) { Why = $"DSN action {r.Action}" },
             // An X-Unix diagnostic is a local delivery program's exit (a pipe, procmail): the mailer failed.
-            _ when r.DiagnosticType == "x-unix" => new Classification("mailererror", false, null) { Why = "diagnostic type X-Unix: a local delivery program failed" },
+            _ when r.DiagnosticType == "x-unix" => LocalProgram(replies.Classify(r.Status, r.ReplyCode, r.Diagnostic)),
             _ => Filtered(report, r, Expire(message, r, replies.Classify(r.Status, r.ReplyCode, r.Diagnostic))),
         })).ToList();
     }
+
+    // An X-Unix diagnostic is a local delivery program's exit: the mailer failed, unless what it says is
+    // the mailbox's own state (a full or missing mailbox, as mail.local and procmail report them).
+    private static Classification LocalProgram(Classification found) =>
+        found.Reason is "mailboxfull" or "userunknown" or "suspend" or "hasmoved"
+            ? found with { Why = $"{found.Why}, from a local delivery program (X-Unix)" }
+            : new Classification("mailererror", false, null) { Why = "diagnostic type X-Unix: a local delivery program failed" };
 
     // A plain-text notice (no DSN) that says "no such user" without naming an SMTP command or a status
     // comes from a filtering gateway answering for the mailbox after the mail was taken (as Sisimai reads it).
@@ -44,7 +51,11 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
         var gaveUp = r.Action == "failed" && temporary
             && (found.Reason is "undefined" || (found.Reason == "networkerror" && !NameService().IsMatch(r.Diagnostic)))
             || (r.Action == "failed" && temporary && r.Diagnostic.Contains("timed out", StringComparison.OrdinalIgnoreCase) && !NameService().IsMatch(r.Diagnostic));
-        var stillQueued = (r.Action == "delayed" || DelayNotice().IsMatch(message.Subject ?? "")) && (temporary || r.Status is null);
+        // (…a full mailbox or a disabled account stays what it is: the words name the recipient's own state.)
+        var stillQueued = (r.Action == "delayed" || DelayNotice().IsMatch(message.Subject ?? "")) && (temporary || r.Status is null)
+            && found.Reason is not ("mailboxfull" or "suspend" or "exceedlimit")
+            // A warning that says the mail is still being retried is one, whatever its subject.
+            || (r.Action is null or "delayed" && found.Reason == "undefined" && StillRetrying().IsMatch(message.TextBody ?? ""));
         return gaveUp ? new Classification("expired", false, found.List) { Why = $"temporary failure given up ({found.Why})" }
             : stillQueued ? new Classification("expired", false, found.List) { Why = $"a delay notice: still queued ({found.Why})" }
             : found;
@@ -52,6 +63,9 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
 
     [GeneratedRegex(@"\bDNS\b|name service|name server|host not found|domain (name )?not found|NXDOMAIN|lookup", RegexOptions.IgnoreCase)]
     private static partial Regex NameService();
+
+    [GeneratedRegex(@"delivery attempts will continue|will (continue to )?(retry|be retried|try again)|has not yet been delivered|still (undelivered|queued|in the queue|being retried)|retry until", RegexOptions.IgnoreCase)]
+    private static partial Regex StillRetrying();
 
     [GeneratedRegex(@"\bdelay|could not send message for past|cannot send message for \d+ days|warning: message .* delayed", RegexOptions.IgnoreCase)]
     private static partial Regex DelayNotice();

@@ -86,7 +86,8 @@ public sealed partial class ReplyClassifier
         // A generic DSN status ("5.0.0") says less than a specific one inside the reply text.
         if (status is null || status.EndsWith(".0.0", StringComparison.Ordinal))
         {
-            status = StatusPattern().Match(text) is { Success: true } specific ? specific.Value : status;
+            // (…a failure's: "250 2.1.0 Sender ok" earlier in a transcript is not what failed.)
+            status = FailureStatus().Match(text) is { Success: true } specific ? specific.Value : status;
         }
         // Reply codes repeated inside a folded multi-line reply ("… multiple 550 5.7.1 addresses …") are not words.
         var words = InnerCodes().Replace(text, "");
@@ -175,11 +176,16 @@ public sealed partial class ReplyClassifier
         {
             return found;
         }
+        // A specific mailbox status (5.1.x, 5.2.x) is a fact about the recipient, whatever the command.
+        var aboutMailbox = status?.Split('.') is [_, "1" or "2", not "0"];
         return stage switch
         {
-            "connect" when code >= 500 || found.Reason is "undefined" or "rejected" or "userunknown" or "syntaxerror" or "systemerror" =>
+            // Refused before any recipient was named: the connecting IP or its greeting is refused;
+            // a temporary system failure at the greeting is the server's own trouble.
+            "connect" when !aboutMailbox && (code >= 500 || found.Reason is "undefined" or "rejected" or "userunknown" or "syntaxerror") =>
                 new Classification("blocked", true, found.List),
-            "mail" when found.Reason is "userunknown" or "hostunknown" or "undefined" or "systemerror" or "networkerror" or "syntaxerror"
+            "mail" when found.Reason is "userunknown" or "hostunknown" or "undefined" or "syntaxerror"
+                || (found.Reason is "systemerror" or "networkerror" && code >= 500)
                 || (found.Reason == "policyviolation" && !text.Contains("polic", StringComparison.OrdinalIgnoreCase)) =>
                 new Classification("rejected", false, found.List),
             // …unless the status itself says the mailbox does not exist (5.1.1).
@@ -189,7 +195,9 @@ public sealed partial class ReplyClassifier
     }
 
     /// <summary>The SMTP command a reply answered, when the text says ("connect", "mail", "rcpt", "data"), else null.</summary>
-    public static string? Stage(string text) => text.Contains("[RCPT_TO]", StringComparison.Ordinal) ? "rcpt" : (StagePattern().Match(text) is { Success: true } s1 ? s1 : TranscriptPattern().Match(text)) is { Success: true } m
+    public static string? Stage(string text) => text.Contains("[RCPT_TO]", StringComparison.Ordinal) ? "rcpt"
+        : QmailStage().Match(text) is { Success: true } q ? (q.Groups[1].Value.StartsWith("sender", StringComparison.OrdinalIgnoreCase) ? "mail" : "connect")
+        : (StagePattern().Match(text) is { Success: true } s1 ? s1 : TranscriptPattern().Match(text)) is { Success: true } m
         ? m.Groups[1].Value.ToLowerInvariant() switch
         {
             var s when s.StartsWith("mail", StringComparison.Ordinal) => "mail",
@@ -201,6 +209,11 @@ public sealed partial class ReplyClassifier
 
     [GeneratedRegex(@"(?:in reply to|after|did not like our|in response to|does not like)\s+(?:the\s+)?(initial connection|connect|EHLO|HELO|greeting|MAIL FROM|MAIL|RCPT TO|RCPT|recipient|end of data|DATA)", RegexOptions.IgnoreCase)]
     private static partial Regex StagePattern();
+
+    // qmail's and Postfix's words for the command: "Connected to … but greeting failed", "… but my name was
+    // rejected" (HELO), "… but sender was rejected" (MAIL); "host … refused to talk to me" (the greeting).
+    [GeneratedRegex(@"but (greeting failed|my name was rejected|sender was rejected)|(refused) to talk to me", RegexOptions.IgnoreCase)]
+    private static partial Regex QmailStage();
 
     // Sendmail's transcript: ">>> RCPT To:<…>" then "<<< 550 …".
     [GeneratedRegex(@">>> (RCPT|MAIL|DATA|EHLO|HELO)\b", RegexOptions.IgnoreCase)]
@@ -220,6 +233,9 @@ public sealed partial class ReplyClassifier
 
     [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b")]
     private static partial Regex StatusPattern();
+
+    [GeneratedRegex(@"\b[45]\.\d{1,3}\.\d{1,3}\b")]
+    private static partial Regex FailureStatus();
 
     private sealed class Rule(RuleDefinition definition)
     {
