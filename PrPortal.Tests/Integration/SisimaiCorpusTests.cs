@@ -84,5 +84,37 @@ public sealed class SisimaiCorpusTests(ITestOutputHelper output)
         Assert.All(halves, half => Assert.True(Score(half) >= SplitFloor, string.Join("; ", lines.Take(3))));
     }
 
+    /// <summary>The same notice with CRLF or with LF line ends reads the same: recipients and reasons.</summary>
+    [Fact]
+    public void Line_ends_do_not_change_what_a_bounce_says()
+    {
+        var classifier = new BounceClassifier(ReplyClassifier.BuiltIn());
+        var differences = new List<string>();
+        var files = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora", "sisimai", "eml"), "*.eml");
+        foreach (var file in files)
+        {
+            var bytes = File.ReadAllBytes(file);
+            var lf = System.Text.Encoding.Latin1.GetString(bytes).Replace("\r\n", "\n");
+            var crlf = lf.Replace("\n", "\r\n");
+            string Read(string text)
+            {
+                using var stream = new MemoryStream(System.Text.Encoding.Latin1.GetBytes(text));
+                return string.Join(" | ", BounceFile.Load(stream).SelectMany(classifier.Classify)
+                    .Select(r => $"{r.Recipient.Recipient.ToLowerInvariant()} {r.Classification.Reason}"));
+            }
+            var (a, b) = (Read(lf), Read(crlf));
+            if (a != b)
+            {
+                differences.Add($"{Path.GetFileName(file)}: LF [{a}] CRLF [{b}]");
+            }
+        }
+        foreach (var line in differences)
+        {
+            output.WriteLine(line);
+        }
+        Assert.True(files.Length > 100, "the corpus is there");
+        Assert.Empty(differences);
+    }
+
     private static string Short(string? text) => text is null ? "" : text.Length > 160 ? text[..160] : text;
 }
