@@ -33,7 +33,7 @@ public sealed class SenderDomainsBrowserTests(BrowserPortal browser) : IClassFix
         await Assertions.Expect(page.Locator("#domain-table tbody tr .from-state", new() { HasTextString = "利用可" })).ToHaveCountAsync(2);
         // The first domain that is not allowed is open: why, and what to publish.
         await Assertions.Expect(page.Locator("#verdict")).ToContainTextAsync("release@mail.prportal.example");
-        await Assertions.Expect(page.Locator("#verdict .blockers li").First).ToContainTextAsync("SPF softfail");
+        await Assertions.Expect(page.Locator("#verdict .blockers li").First).ToContainTextAsync("SPF: SPFでソフトフェイルになる送信IPがあります");
         await Assertions.Expect(page.Locator("#spf-per-ip .ip-softfail")).ToHaveCountAsync(4);
         await Assertions.Expect(page.Locator("#spf-card .record-value").Last).ToContainTextAsync("include:_spf.prportal.example");
         await BrowserPortal.ScreenshotAsync(page, "31-sender-domains-ja");
@@ -55,7 +55,7 @@ public sealed class SenderDomainsBrowserTests(BrowserPortal browser) : IClassFix
         {
             await page.ClickAsync("#detail-check");
             await Assertions.Expect(row.Locator(".from-state")).ToHaveTextAsync("停止中");
-            await Assertions.Expect(page.Locator("#verdict .blockers")).ToContainTextAsync("SPF fail");
+            await Assertions.Expect(page.Locator("#verdict .blockers")).ToContainTextAsync("SPFで不合格になる送信IPがあります");
             await Assertions.Expect(page.Locator("#spf-card .record-box").First).ToContainTextAsync("v=spf1 mx -all");
             await Assertions.Expect(page.Locator("#spf-card .record-value").Last).ToHaveTextAsync("TXT v=spf1 mx include:_spf.prportal.example -all");
             await page.EvaluateAsync("() => window.scrollTo(0, 0)");

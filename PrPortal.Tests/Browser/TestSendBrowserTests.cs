@@ -91,8 +91,13 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await ShipYesterdaysLogAsync();
         await page.ClickAsync("#nav-menu >> text=スケジュールジョブ");
         await BrowserPortal.WaitForCircuitAsync(page);
-        await page.Locator("#jobs-table tr", new() { HasText = "daily-report" }).Locator(".run-now").ClickAsync();
-        await Assertions.Expect(page.Locator("#jobs-table tr", new() { HasText = "daily-report" })).ToContainTextAsync("成功", new() { Timeout = 20_000 });
+        await page.Locator("#jobs-table tr.job-daily-report").Locator(".run-now").ClickAsync();
+        await Assertions.Expect(page.Locator("#jobs-table tr.job-daily-report")).ToContainTextAsync("成功", new() { Timeout = 20_000 });
+        // "Run now" says what happened; schedules read in words; a job without its settings says so.
+        await Assertions.Expect(page.Locator(".mud-snackbar", new() { HasText = "日次レポート が完了しました" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#jobs-table tr.job-daily-report .job-schedule")).ToHaveTextAsync("毎日 9:00");
+        await Assertions.Expect(page.Locator("#jobs-table tr.job-blocklist-check .job-schedule")).ToHaveTextAsync("毎時 5 分");
+        await Assertions.Expect(page.Locator("#jobs-table tr.job-bounce-mailbox .job-not-configured")).ToHaveTextAsync("未設定");
         await BrowserPortal.ScreenshotAsync(page, "11-jobs-ja");
         await page.ClickAsync("#nav-menu >> text=概要");
         await Assertions.Expect(page.Locator("#daily-report")).ToContainTextAsync("日次レポート");

@@ -10,5 +10,8 @@ public static class PortalTime
 
     public static string Format(DateTime utc) => ToTokyo(utc).ToString("yyyy-MM-dd HH:mm");
 
+    /// <summary>With seconds, where the order of events matters (a timeline).</summary>
+    public static string FormatSeconds(DateTime utc) => ToTokyo(utc).ToString("yyyy-MM-dd HH:mm:ss");
+
     public static string FormatDate(DateTime utc) => ToTokyo(utc).ToString("yyyy-MM-dd");
 }

@@ -128,13 +128,13 @@ public sealed class BlockDetector(DetectorOptions options)
             {
                 cell.Flagged = true;
                 found.Add(new Detection(o.AtUtc, DetectionKind.IpBlock, o.SourceIp, o.Provider,
-                    $"{recipients} recipients refused in {options.BlockWindow.TotalMinutes:0} min: {o.Reply}"));
+                    Infrastructure.Text.LocalText.Of("Detect.Recipients", recipients, options.BlockWindow.TotalMinutes.ToString("0")).Quoting(o.Reply).Encode()));
             }
             else if (!cell.Flagged && atProvider >= options.MinBlockRecipients)
             {
                 cell.Flagged = true;
                 found.Add(new Detection(o.AtUtc, DetectionKind.IpBlock, o.SourceIp, o.Provider,
-                    $"{o.Provider} refused {atProvider} recipients for IP blocks in {options.ProviderBlockWindow.TotalMinutes:0} min, this IP among them: {o.Reply}"));
+                    Infrastructure.Text.LocalText.Of("Detect.AtProvider", Providers.MailboxProviderCatalog.DisplayName(o.Provider), atProvider, options.ProviderBlockWindow.TotalMinutes.ToString("0")).Quoting(o.Reply).Encode()));
             }
         }
         else if (accepted)
@@ -148,7 +148,7 @@ public sealed class BlockDetector(DetectorOptions options)
                 cell.Window.Clear();
                 cell.WindowAccepted = 0;
                 found.Add(new Detection(o.AtUtc, DetectionKind.Recovered, o.SourceIp, o.Provider,
-                    $"{cell.AcceptedInARow} acceptances in a row"));
+                    Infrastructure.Text.LocalText.Of("Detect.Recovered", cell.AcceptedInARow).Encode()));
             }
         }
         else
@@ -208,7 +208,7 @@ public sealed class BlockDetector(DetectorOptions options)
         if (_lastSeen is { } last && nowUtc - last >= options.Silence && _silenceReported is null && _lastHour.Count >= options.SilenceMinVolume)
         {
             _silenceReported = nowUtc;
-            return [new Detection(nowUtc, DetectionKind.Silence, "*", "*", $"no attempts recorded since {last:u}")];
+            return [new Detection(nowUtc, DetectionKind.Silence, "*", "*", Infrastructure.Text.LocalText.Of("Detect.Silence", Components.Shared.PortalTime.Format(last)).Encode())];
         }
         return [];
     }
@@ -240,7 +240,8 @@ public sealed class BlockDetector(DetectorOptions options)
         if (rate < baseline * options.DropFactor && (peerRate is null || rate < peerRate * options.DropFactor))
         {
             return new Detection(at, DetectionKind.AcceptanceDrop, key.Ip, key.Provider,
-                $"acceptance {rate:P0} over the last {volume} attempts, baseline {baseline:P0}{(peerRate is { } p ? $", other IPs {p:P0}" : "")}");
+                (peerRate is { } p ? Infrastructure.Text.LocalText.Of("Detect.DropPeers", rate.ToString("P0", System.Globalization.CultureInfo.InvariantCulture), volume, baseline.ToString("P0", System.Globalization.CultureInfo.InvariantCulture), p.ToString("P0", System.Globalization.CultureInfo.InvariantCulture))
+                    : Infrastructure.Text.LocalText.Of("Detect.Drop", rate.ToString("P0", System.Globalization.CultureInfo.InvariantCulture), volume, baseline.ToString("P0", System.Globalization.CultureInfo.InvariantCulture))).Encode());
         }
         return null;
     }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
 using PrPortal.Features.Providers;
+using PrPortal.Infrastructure.Text;
 
 namespace PrPortal.Features.Incidents;
 
@@ -45,14 +46,14 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                     {
                         incident!.Cells.AddRange(other.Cells.Where(c => !incident.Cells.Any(k => k.SourceIp == c.SourceIp && k.ProviderId == c.ProviderId))
                             .Select(c => new IncidentCell { SourceIp = c.SourceIp, ProviderId = c.ProviderId, Kind = c.Kind, DetectedAtUtc = c.DetectedAtUtc, RecoveredAtUtc = c.RecoveredAtUtc, SampleReply = c.SampleReply }));
-                        incident.Events.Add(Event(d, "merged", $"Incident #{other.Id} ({other.Title}) merged into this one: {d.SourceIp} is blocked by both."));
+                        incident.Events.Add(Event(d, "merged", LocalText.Of("Event.MergedFrom", other.Id, d.SourceIp).Encode()));
                         incident.Title = incident.Cells.Select(c => c.ProviderId).Distinct().Count() > 1
                             ? $"{string.Join(" / ", incident.Cells.Select(c => MailboxProviderCatalog.DisplayName(c.ProviderId)).Distinct())}: IP block"
                             : incident.Title;
                         other.Status = IncidentStatus.Merged;
                         other.MergedIntoId = incident.Id;
                         other.ResolvedAtUtc = d.AtUtc;
-                        other.Events.Add(Event(d, "merged", $"Merged into incident #{incident.Id}."));
+                        other.Events.Add(Event(d, "merged", LocalText.Of("Event.MergedInto", incident.Id).Encode()));
                         other.Title += $" → #{incident.Id}";
                         open.Remove(other);
                     }
@@ -67,19 +68,19 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                         };
                         db.Incidents.Add(incident);
                         open.Add(incident);
-                        incident.Events.Add(Event(d, "opened", $"Incident opened: {d.SourceIp} × {d.Provider}. {d.Evidence}"));
+                        incident.Events.Add(Event(d, "opened", d.Evidence));
                         await db.SaveChangesAsync(cancellationToken); // its number is named in later events
                         touched.Add((incident, "opened", d));
                     }
                     else
                     {
-                        incident.Events.Add(Event(d, "extended", $"{d.SourceIp} × {d.Provider} joins: {d.Evidence}"));
+                        incident.Events.Add(Event(d, "extended", d.Evidence));
                         touched.Add((incident, "changed", d));
                     }
                     var cell = incident.Cells.FirstOrDefault(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider);
                     if (cell is null)
                     {
-                        incident.Cells.Add(new IncidentCell { SourceIp = d.SourceIp, ProviderId = d.Provider, Kind = d.Kind.ToString(), DetectedAtUtc = d.AtUtc, SampleReply = Trim(d.Evidence) });
+                        incident.Cells.Add(new IncidentCell { SourceIp = d.SourceIp, ProviderId = d.Provider, Kind = d.Kind.ToString(), DetectedAtUtc = d.AtUtc, SampleReply = Trim(LocalText.QuoteOf(d.Evidence)) });
                     }
                     else
                     {
@@ -88,7 +89,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                     incident.LastEventAtUtc = d.AtUtc;
                     if (d.Kind == DetectionKind.IpBlock && moveRouting && await routing.ExcludeForBlockAsync(db, d.SourceIp, d.Provider, incident.Id, d.Evidence, d.AtUtc, cancellationToken))
                     {
-                        incident.Events.Add(Event(d, "excluded", $"{d.SourceIp} taken out of {MailboxProviderCatalog.DisplayName(d.Provider)}'s pool automatically; other providers keep using it."));
+                        incident.Events.Add(Event(d, "excluded", LocalText.Of("Event.Excluded", d.SourceIp, MailboxProviderCatalog.DisplayName(d.Provider)).Encode()));
                         excluded = true;
                     }
                     break;
@@ -96,13 +97,13 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                     foreach (var owner in open.Where(i => i.Cells.Any(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider && c.RecoveredAtUtc is null)))
                     {
                         owner.Cells.First(c => c.SourceIp == d.SourceIp && c.ProviderId == d.Provider).RecoveredAtUtc = d.AtUtc;
-                        owner.Events.Add(Event(d, "recovered", $"{d.SourceIp} × {d.Provider} recovered: {d.Evidence}"));
+                        owner.Events.Add(Event(d, "recovered", d.Evidence));
                         owner.LastEventAtUtc = d.AtUtc;
                         if (owner.Cells.All(c => c.RecoveredAtUtc is not null))
                         {
                             owner.Status = IncidentStatus.Resolved;
                             owner.ResolvedAtUtc = d.AtUtc;
-                            owner.Events.Add(Event(d, "resolved", "Every cell recovered: incident resolved."));
+                            owner.Events.Add(Event(d, "resolved", LocalText.Of("Event.Resolved").Encode()));
                             touched.Add((owner, "resolved", d));
                         }
                     }
@@ -135,7 +136,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                 Title: $"#{incident.Id} {incident.Title} — {kind}",
                 Message: kind switch
                 {
-                    "opened" => $"{d.SourceIp} × {d.Provider}: {d.Evidence}",
+                    "opened" => $"{d.SourceIp} × {d.Provider}: {LocalText.Plain(d.Evidence)}",
                     "resolved" => "Every sending IP × provider of this incident has recovered.",
                     _ => $"{cells} sending IP × provider cells affected now; latest {d.SourceIp} × {d.Provider}.",
                 },
@@ -168,6 +169,43 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
         return new IncidentDetail(incident, cells, events);
     }
 
+    /// <summary>The actions staff take on an incident, kept on its timeline: acknowledged, taken over (assigned), a note.</summary>
+    public static readonly string[] StaffActions = ["acknowledged", "assigned", "note"];
+
+    /// <summary>Records a staff action on the incident's timeline (Admin or Support); false when the incident does not exist.</summary>
+    public async Task<bool> RecordActionAsync(System.Security.Claims.ClaimsPrincipal actor, int id, string kind, string? note, DateTime atUtc, CancellationToken cancellationToken)
+    {
+        if (!actor.IsInRole(Account.PortalRoles.Admin) && !actor.IsInRole(Account.PortalRoles.Support))
+        {
+            throw new UnauthorizedAccessException("Acting on incidents needs the Admin or Support role.");
+        }
+        if (!StaffActions.Contains(kind))
+        {
+            throw new ArgumentException($"Unknown incident action '{kind}'.", nameof(kind));
+        }
+        note = note?.Trim();
+        if (kind == "note" && string.IsNullOrEmpty(note))
+        {
+            throw new ArgumentException("A note needs text.", nameof(note));
+        }
+        var who = actor.Identity?.Name ?? "?";
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var incident = await db.Incidents.FirstOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (incident is null)
+        {
+            return false;
+        }
+        var text = kind switch
+        {
+            "acknowledged" => LocalText.Of("Event.AcknowledgedBy", who),
+            "assigned" => LocalText.Of("Event.AssignedTo", who),
+            _ => LocalText.Of("Event.NoteBy", who).Quoting(note),
+        };
+        db.IncidentEvents.Add(new IncidentEvent { IncidentId = id, AtUtc = atUtc, Kind = kind, Message = text.Encode(2000) });
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
     /// <summary>The title in the reader's language: the providers and what happened to them.</summary>
     public static string LocalTitle(IEnumerable<string> providers, IEnumerable<string> kinds, Func<string, string> localize)
     {
@@ -186,7 +224,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
         Kind = kind,
         SourceIp = d.SourceIp,
         ProviderId = d.Provider,
-        Message = Trim(message)!,
+        Message = message.Length > 2000 ? (LocalText.Decode(message) is { } text ? text.Encode(2000) : message[..2000]) : message,
     };
 
     private static string? Trim(string? text) => text is { Length: > 2000 } ? text[..2000] : text;

@@ -82,7 +82,7 @@ public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, Re
                 outcomes.Add(new(ip.Address, exclusion.ProviderId, false, $"probe refused: {refused}", now));
                 continue;
             }
-            var why = $"clean on every list; {options.ProbesToConfirm} probes accepted in a row";
+            var why = Infrastructure.Text.LocalText.Of("Pool.RevertedWhy", options.ProbesToConfirm).Encode();
             exclusion.EndedAtUtc = now;
             exclusion.EndedBy = Actor;
             exclusion.EndReason = why;
@@ -91,10 +91,10 @@ public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, Re
                 db.IncidentEvents.Add(new IncidentEvent
                 {
                     IncidentId = incidentId, AtUtc = now, Kind = "reverted", SourceIp = ip.Address, ProviderId = exclusion.ProviderId,
-                    Message = $"{ip.Address} back in {Providers.MailboxProviderCatalog.DisplayName(exclusion.ProviderId)}'s pool: {why}.",
+                    Message = Infrastructure.Text.LocalText.Of("Event.Reverted", ip.Address, Providers.MailboxProviderCatalog.DisplayName(exclusion.ProviderId), options.ProbesToConfirm).Encode(),
                 });
             }
-            outcomes.Add(new(ip.Address, exclusion.ProviderId, true, why, now));
+            outcomes.Add(new(ip.Address, exclusion.ProviderId, true, Infrastructure.Text.LocalText.Plain(why), now));
         }
         await db.SaveChangesAsync(cancellationToken);
         if (outcomes.Any(o => o.Reverted))

@@ -5,13 +5,23 @@ using PrPortal.Features.Account;
 
 namespace PrPortal.Features.Jobs;
 
+/// <remarks><paramref name="NotConfigured"/>: the job has nothing to work on until its settings are given (a bounce mailbox, an SNDS key).</remarks>
 public sealed record JobRow(string Name, string? Description, string? Cron, DateTime? NextRunUtc, bool Paused,
-    DateTime? LastRunUtc, TimeSpan? LastDuration, bool? LastSucceeded, string? LastError, int RunCount);
+    DateTime? LastRunUtc, TimeSpan? LastDuration, bool? LastSucceeded, string? LastError, int RunCount, bool NotConfigured = false);
 
 /// <summary>Every scheduled job with its schedule, its last run and its next; run now and pause for Admin and Support.</summary>
-public sealed class JobsService(ISchedulerFactory schedulers, IExecutionHistoryStore history, Hosting.ScheduleOptions options)
+public sealed class JobsService(ISchedulerFactory schedulers, IExecutionHistoryStore history, Hosting.ScheduleOptions options,
+    Bounces.BounceMailboxOptions mailbox, Blocklists.Snds.SndsOptions snds)
 {
     public bool SchedulerRunning => options.Enabled;
+
+    /// <summary>Whether a job has what it needs to work: the bounce mailbox and SNDS need their settings.</summary>
+    public bool IsConfigured(string job) => job switch
+    {
+        "bounce-mailbox" => mailbox.Enabled,
+        "snds-import" => snds.Configured,
+        _ => true,
+    };
 
     public async Task<IReadOnlyList<JobRow>> ListAsync(CancellationToken cancellationToken)
     {
@@ -27,7 +37,7 @@ public sealed class JobsService(ISchedulerFactory schedulers, IExecutionHistoryS
                 trigger?.NextFireTimeUtc?.UtcDateTime, state == TriggerState.Paused,
                 status?.LastFiredAtUtc.UtcDateTime, status?.LastDuration,
                 status is null ? null : status.LastFailedAtUtc is { } failed && (status.LastSucceededAtUtc is null || failed > status.LastSucceededAtUtc) ? false : status.LastSucceededAtUtc is not null ? true : null,
-                status?.LastFailureMessage, (int)(status?.RunCount ?? 0)));
+                status?.LastFailureMessage, (int)(status?.RunCount ?? 0), !IsConfigured(key.Name)));
         }
         return rows;
     }

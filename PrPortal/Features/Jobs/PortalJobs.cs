@@ -10,6 +10,7 @@ public sealed class BounceMailboxJob(BounceMailboxService mailbox) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
+        // No mailbox configured: nothing to read (the jobs page says "not configured", not "succeeded").
         var result = await mailbox.FetchAsync(cancellationToken);
         context.Result = result.ToString();
     }

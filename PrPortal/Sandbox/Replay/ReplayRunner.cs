@@ -283,7 +283,7 @@ public sealed class ReplayRunner(ReplyClassifier classifier, ReplaySettings sett
             int incidents;
             await using (var db = await _factory.CreateDbContextAsync(cancellationToken))
             {
-                var merged = await db.IncidentEvents.Where(e => e.Kind == "merged" && e.Message.StartsWith("Merged into")).Select(e => e.IncidentId).Distinct().CountAsync(cancellationToken);
+                var merged = await db.Incidents.CountAsync(i => i.Status == IncidentStatus.Merged, cancellationToken);
                 incidents = await db.Incidents.CountAsync(cancellationToken) - merged;
             }
             return new ReplayResult(

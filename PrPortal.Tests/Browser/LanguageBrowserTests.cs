@@ -1,0 +1,131 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using PrPortal.Data;
+using PrPortal.Tests.Support;
+using Xunit.Abstractions;
+
+namespace PrPortal.Tests.Browser;
+
+/// <summary>The demo as it opens on first start: the incident found, cells excluded, the report ready.</summary>
+public sealed class StoryBrowserPortal() : BrowserPortal(new Dictionary<string, string> { ["Demo:DetectIncident"] = "true" });
+
+/// <summary>
+/// Every page, signed in, in Japanese and then in English: no English sentence and no resource key in the
+/// Japanese pages, no Japanese in the English ones. What the data says (company names, release titles,
+/// people's names, notes) is the data's own language and is taken out first.
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed partial class LanguageBrowserTests(StoryBrowserPortal browser, ITestOutputHelper output) : IClassFixture<StoryBrowserPortal>
+{
+    [Theory]
+    [InlineData("ja-JP")]
+    [InlineData("en-US")]
+    public async Task Every_page_speaks_one_language(string culture)
+    {
+        var data = await DataWordsAsync();
+        var keys = ResourceKeys();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        await page.GotoAsync($"/account/culture?culture={culture}&returnUrl=%2F");
+        await BrowserPortal.WaitForCircuitAsync(page);
+
+        var findings = new List<string>();
+        foreach (var path in await PagesAsync())
+        {
+            await page.GotoAsync(path);
+            await BrowserPortal.WaitForCircuitAsync(page);
+            // Let the page's data load (tables, charts) before reading it.
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await page.WaitForTimeoutAsync(700);
+            // What the remote servers and the templates say is shown as received (marked .verbatim): not the UI's words.
+            var text = await page.EvaluateAsync<string>("() => { document.querySelectorAll('.verbatim').forEach(e => e.style.display = 'none'); const t = document.body.innerText; document.querySelectorAll('.verbatim').forEach(e => e.style.display = ''); return t; }");
+            text = await WithoutDataAsync(text, data);
+            foreach (var key in keys.Where(k => text.Contains(k, StringComparison.Ordinal)))
+            {
+                findings.Add($"{path}: resource key {key}");
+            }
+            var foreign = culture.StartsWith("ja", StringComparison.Ordinal)
+                ? EnglishSentence().Matches(text).Select(m => m.Value).Where(s => !Allowed(s))
+                : JapaneseRun().Matches(text).Select(m => m.Value);
+            findings.AddRange(foreign.Distinct().Select(s => $"{path}: \"{s}\""));
+            await BrowserPortal.ScreenshotAsync(page, $"60-language-{culture}-{path.Trim('/').Replace('/', '-')}");
+        }
+        foreach (var finding in findings)
+        {
+            output.WriteLine(finding);
+        }
+        Assert.Empty(findings);
+    }
+
+    private async Task<IReadOnlyList<string>> PagesAsync()
+    {
+        using var scope = browser.Portal.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var pages = new List<string>
+        {
+            "/", "/ip-pool", "/blocklists", "/incidents", "/reports", "/resend", "/sender-domains", "/link-check",
+            "/jobs", "/admin/users", "/audit", "/drill", "/delivery/test", "/account/access-denied", "/not-found",
+        };
+        if (await db.Incidents.OrderBy(i => i.Id).Select(i => (int?)i.Id).FirstOrDefaultAsync() is { } incident)
+        {
+            pages.Add($"/incidents/{incident}");
+        }
+        if (await db.ResendBatches.OrderBy(b => b.Id).Select(b => (int?)b.Id).FirstOrDefaultAsync() is { } batch)
+        {
+            pages.Add($"/resend/{batch}");
+        }
+        return pages;
+    }
+
+    /// <summary>What the data says in its own language: companies, releases, people, contacts' notes.</summary>
+    private async Task<IReadOnlyList<string>> DataWordsAsync()
+    {
+        using var scope = browser.Portal.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var words = new List<string>();
+        words.AddRange(await db.Companies.Select(c => c.Name).ToListAsync());
+        words.AddRange(await db.Releases.Select(r => r.Title).ToListAsync());
+        words.AddRange(await db.Users.Where(u => u.DisplayName != null).Select(u => u.DisplayName!).ToListAsync());
+        return words.Where(w => !string.IsNullOrWhiteSpace(w)).Distinct().OrderByDescending(w => w.Length).ToList();
+    }
+
+    private static Task<string> WithoutDataAsync(string text, IReadOnlyList<string> data)
+    {
+        foreach (var word in data)
+        {
+            if (text.Contains(word, StringComparison.Ordinal))
+            {
+                text = text.Replace(word, " ", StringComparison.Ordinal);
+            }
+        }
+        // Addresses, host names, URLs and IPs are data in every language.
+        text = Technical().Replace(text, " ");
+        return Task.FromResult(text);
+    }
+
+    private static HashSet<string> ResourceKeys()
+    {
+        var file = Path.Combine(RepositoryPaths.Root, "PrPortal", "Resources", "SharedResource.resx");
+        return XDocument.Load(file).Root!.Elements("data").Select(d => (string)d.Attribute("name")!).Where(k => k.Contains('.')).ToHashSet();
+    }
+
+    // Names of products and standards read the same in both languages.
+    private static bool Allowed(string phrase) => AllowedPhrase().IsMatch(phrase);
+
+    [GeneratedRegex(@"\b[A-Za-z][a-z]+(?:[ ,'’-]+[A-Za-z][a-z]+){2,}")]
+    private static partial Regex EnglishSentence();
+
+    [GeneratedRegex(@"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60]+")]
+    private static partial Regex JapaneseRun();
+
+    [GeneratedRegex(@"^(?:(?:Microsoft|Outlook|Hotmail|Live|MSN|Gmail|Google|Yahoo|Docomo|Spamhaus|Barracuda|Smart Network Data Services|Mail|Japan|Office|Exchange|Online|Protection|Workspace|Apple|iCloud|Amazon|SES|Zen|Policy|Block|List|SpamCop|Sorbs|Ezweb|Softbank|Nifty|Biglobe|Sakura|Internet|Prportal|PrPortal)[ ,'’-]*)+$")]
+    private static partial Regex AllowedPhrase();
+
+    [GeneratedRegex(@"[\w.+-]+@[\w.-]+|https?://\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Technical();
+}
