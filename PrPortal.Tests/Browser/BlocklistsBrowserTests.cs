@@ -136,7 +136,7 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         await Assertions.Expect(page.Locator("#cell-detail")).ToContainTextAsync("直近6時間の送信結果");
         await Assertions.Expect(page.Locator("#cell-detail svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#cell-routing")).ToContainTextAsync("除外中");
-        await Assertions.Expect(page.Locator("#routing-history")).ToContainTextAsync("detector");
+        await Assertions.Expect(page.Locator("#routing-history")).ToContainTextAsync("自動検知");
         await BrowserPortal.ScreenshotAsync(page, "19-ip-pool-cell-ja");
 
         // Support puts it back by hand (a forced revert), with a reason for the audit log.

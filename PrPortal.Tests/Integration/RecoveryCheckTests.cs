@@ -63,7 +63,9 @@ public sealed class RecoveryCheckTests
         Assert.True(reverted.Reverted, reverted.Why);
         await using var check = await db.CreateDbContextAsync();
         var exclusion = await check.RoutingExclusions.SingleAsync(e => e.SendingIpId == ipId && e.ProviderId == Outlook);
-        Assert.Equal((RecoveryCheck.Actor, "clean on every list; 3 probes accepted in a row"), (exclusion.EndedBy, exclusion.EndReason));
+        // Kept as a resource key with its argument: each reader sees it in their language.
+        Assert.Equal((RecoveryCheck.Actor, "Clean on every list; 3 probes accepted in a row"), (exclusion.EndedBy, PrPortal.Infrastructure.Text.LocalText.Plain(exclusion.EndReason)));
+        Assert.Equal("全リストで問題なし、テスト送信 3 通連続で受付", PrPortal.Infrastructure.Text.LocalText.Plain(exclusion.EndReason, System.Globalization.CultureInfo.GetCultureInfo("ja-JP")));
         var picks = new HashSet<string>();
         for (var i = 0; i < 400 && !picks.Contains(Ip); i++)
         {

@@ -40,6 +40,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<ResendPolicySetting> ResendPolicySettings => Set<ResendPolicySetting>();
     public DbSet<SenderDomain> SenderDomains => Set<SenderDomain>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<ConsentRequest> ConsentRequests => Set<ConsentRequest>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

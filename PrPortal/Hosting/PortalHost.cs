@@ -145,6 +145,8 @@ public static class PortalHost
         services.AddSingleton<Features.Reports.DailyReportService>();
         services.AddSingleton<Features.Reports.AffectedReportService>();
         services.AddSingleton<Features.Reports.ContactService>();
+        services.AddSingleton(PortalConfiguration.Bind<Features.Reports.ConsentOptions>(configuration, "Consent"));
+        services.AddSingleton<Features.Reports.ConsentService>();
         services.AddSingleton(PortalConfiguration.Bind<Features.Resend.ResendOptions>(configuration, "Resend"));
         services.AddSingleton<Features.Resend.ResendService>();
         services.AddSingleton<Features.Resend.ResendRunner>();
@@ -332,6 +334,7 @@ public static class PortalHost
         app.MapAccountEndpoints();
         app.MapIngestEndpoints();
         app.MapReleaseEndpoints();
+        Features.Reports.ConsentEndpoints.MapConsentEndpoints(app);
         app.MapLinkCheckEndpoints();
         // Signed-in users only, like every page (the fallback policy): the CSV of the blocklist history.
         Features.Blocklists.BlocklistHistory.MapEndpoints(app);

@@ -109,6 +109,14 @@ public sealed class SandboxWorld : IAsyncDisposable
         var google = _simulators[MailboxProviderCatalog.Google].Endpoint.Address;
         Zones.SetMx("gmail.com", ("gmail-smtp-in.l.google.com", 5), ("alt1.gmail-smtp-in.l.google.com", 10));
         Zones.SetA("alt1.gmail-smtp-in.l.google.com", google);
+        // The demo companies' own mail (consent requests reach their contacts): MX at the "other" simulator.
+        var companies = _simulators[MailboxProviderCatalog.Other].Endpoint.Address;
+        for (var i = 0; i < 1000; i++)
+        {
+            var domain = DemoWorldCatalog.CompanyDomain(i);
+            Zones.SetMx(domain, ("mx." + domain, 10));
+            Zones.SetA("mx." + domain, companies);
+        }
         // The URI blocklists the link check asks, each with its published test point listed.
         Zones.AddUriBlocklists();
     }

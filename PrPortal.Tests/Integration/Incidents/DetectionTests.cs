@@ -58,7 +58,7 @@ public sealed class DetectionTests : IDisposable
         Assert.All(exclusions, e => Assert.Equal(("detector", (DateTime?)null), (e.StartedBy, e.EndedAtUtc)));
         Assert.All(exclusions, e => Assert.Contains(e.IncidentId, incidents.Select(i => (int?)i.Id)));
         Assert.DoesNotContain(exclusions, e => e.ProviderId == MailboxProviderCatalog.Google);
-        Assert.Contains(incident.Events, e => e.Kind == "excluded" && e.Message.Contains("other providers keep using it"));
+        Assert.Contains(incident.Events, e => e.Kind == "excluded" && PrPortal.Infrastructure.Text.LocalText.Plain(e.Message).Contains("other providers keep using it"));
     }
 
     [Fact]
@@ -83,7 +83,8 @@ public sealed class DetectionTests : IDisposable
         Assert.Contains(own, c => c.ProviderId == MailboxProviderCatalog.Microsoft365);
         Assert.All(cells, c => Assert.InRange(int.Parse(c.SourceIp.Split('.')[3]), 10, 48)); // primaries 1–39 only
         Assert.Contains(incident.Events, e => e.Kind == "opened");
-        Assert.Contains(incident.Events, e => e.Kind == "extended" && e.Message.Contains("joins"));
+        // A cell joining names the evidence, with the provider's reply as received.
+        Assert.Contains(incident.Events, e => e.Kind == "extended" && PrPortal.Infrastructure.Text.LocalText.Plain(e.Message).Contains("recipients") && PrPortal.Infrastructure.Text.LocalText.QuoteOf(e.Message)!.StartsWith("5"));
     }
 
     [Fact]

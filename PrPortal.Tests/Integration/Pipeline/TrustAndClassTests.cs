@@ -150,9 +150,11 @@ public sealed class TrustAndClassTests(DemoPortalFactory factory) : IClassFixtur
         // A test send's block moves no routing; a drill's does, as the drill is there to train.
         Assert.False(await db.RoutingExclusions.AnyAsync(e => e.EndedAtUtc == null && e.SendingIp!.Address == ips[2]));
         // The grid marks the drill's and the test's attempts.
-        var marked = await db.AttemptRollups.Where(r => (r.SourceIp == ips[1] || r.SourceIp == ips[2]) && r.HourUtc == new DateTime(2026, 11, 20, 3, 0, 0, DateTimeKind.Utc))
-            .Select(r => r.TrafficClass).Distinct().ToListAsync();
-        Assert.Equal([TrafficClass.Test, TrafficClass.Drill], marked.Order());
+        // (The demo's own customer mail may share that hour and those IPs: it is counted apart.)
+        var hour = new DateTime(2026, 11, 20, 3, 0, 0, DateTimeKind.Utc);
+        Assert.Contains(TrafficClass.Drill, await db.AttemptRollups.Where(r => r.SourceIp == ips[1] && r.HourUtc == hour).Select(r => r.TrafficClass).ToListAsync());
+        Assert.Contains(TrafficClass.Test, await db.AttemptRollups.Where(r => r.SourceIp == ips[2] && r.HourUtc == hour).Select(r => r.TrafficClass).ToListAsync());
+        Assert.DoesNotContain(TrafficClass.Drill, await db.AttemptRollups.Where(r => r.SourceIp == ips[2] && r.HourUtc == hour).Select(r => r.TrafficClass).ToListAsync());
     }
 
     private static MimeMessage Bounce(DeliveryRow? delivery, DateTime atUtc, string reply = MicrosoftBlock, string? recipient = null)

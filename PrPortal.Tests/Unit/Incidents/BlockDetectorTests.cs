@@ -64,7 +64,7 @@ public sealed class BlockDetectorTests
 
         Assert.Equal(Enumerable.Range(2, 18).Select(i => $"203.0.113.{i}"), found.Select(d => d.SourceIp));
         Assert.All(found, d => Assert.Equal(DetectionKind.IpBlock, d.Kind));
-        Assert.Contains("microsoft-consumer refused 3 recipients", found[0].Evidence);
+        Assert.Contains("Microsoft (Outlook.com) refused 3 recipients for IP blocks", PrPortal.Infrastructure.Text.LocalText.Plain(found[0].Evidence));
     }
 
     [Fact]

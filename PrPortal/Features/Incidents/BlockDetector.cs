@@ -134,7 +134,7 @@ public sealed class BlockDetector(DetectorOptions options)
             {
                 cell.Flagged = true;
                 found.Add(new Detection(o.AtUtc, DetectionKind.IpBlock, o.SourceIp, o.Provider,
-                    Infrastructure.Text.LocalText.Of("Detect.AtProvider", Providers.MailboxProviderCatalog.DisplayName(o.Provider), atProvider, options.ProviderBlockWindow.TotalMinutes.ToString("0")).Quoting(o.Reply).Encode()));
+                    Infrastructure.Text.LocalText.Of("Detect.AtProvider", Providers.MailboxProviderCatalog.InvariantName(o.Provider), atProvider, options.ProviderBlockWindow.TotalMinutes.ToString("0")).Quoting(o.Reply).Encode()));
             }
         }
         else if (accepted)

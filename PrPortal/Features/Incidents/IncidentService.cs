@@ -89,7 +89,7 @@ public sealed class IncidentService(IDbContextFactory<PortalDbContext> factory, 
                     incident.LastEventAtUtc = d.AtUtc;
                     if (d.Kind == DetectionKind.IpBlock && moveRouting && await routing.ExcludeForBlockAsync(db, d.SourceIp, d.Provider, incident.Id, d.Evidence, d.AtUtc, cancellationToken))
                     {
-                        incident.Events.Add(Event(d, "excluded", LocalText.Of("Event.Excluded", d.SourceIp, MailboxProviderCatalog.DisplayName(d.Provider)).Encode()));
+                        incident.Events.Add(Event(d, "excluded", LocalText.Of("Event.Excluded", d.SourceIp, MailboxProviderCatalog.InvariantName(d.Provider)).Encode()));
                         excluded = true;
                     }
                     break;

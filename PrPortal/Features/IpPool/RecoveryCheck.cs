@@ -91,7 +91,7 @@ public sealed class RecoveryCheck(IDbContextFactory<PortalDbContext> factory, Re
                 db.IncidentEvents.Add(new IncidentEvent
                 {
                     IncidentId = incidentId, AtUtc = now, Kind = "reverted", SourceIp = ip.Address, ProviderId = exclusion.ProviderId,
-                    Message = Infrastructure.Text.LocalText.Of("Event.Reverted", ip.Address, Providers.MailboxProviderCatalog.DisplayName(exclusion.ProviderId), options.ProbesToConfirm).Encode(),
+                    Message = Infrastructure.Text.LocalText.Of("Event.Reverted", ip.Address, Providers.MailboxProviderCatalog.InvariantName(exclusion.ProviderId), options.ProbesToConfirm).Encode(),
                 });
             }
             outcomes.Add(new(ip.Address, exclusion.ProviderId, true, Infrastructure.Text.LocalText.Plain(why), now));

@@ -19,6 +19,9 @@ public static class MailboxProviderCatalog
     public const string Unknown = "unknown";
 
     /// <summary>The provider's name in the UI language; an unknown id is shown as it is.</summary>
+    /// <summary>The provider's name whatever the reader's language (for texts stored once and read by many).</summary>
+    public static string InvariantName(string id) => All.FirstOrDefault(p => p.Id == id)?.Name ?? id;
+
     public static string DisplayName(string id) =>
         All.FirstOrDefault(p => p.Id == id) is { } provider
             ? (System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "ja" ? provider.NameJa : provider.Name)

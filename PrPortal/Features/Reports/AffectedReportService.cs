@@ -29,8 +29,7 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var (from, until, rows) = await ReadAsync(db, scope, cancellationToken);
 
-        var contacts = await db.CompanyContacts.AsNoTracking().Where(c => c.IncidentId == scope.IncidentId)
-            .ToDictionaryAsync(c => c.CompanyId, cancellationToken);
+        var contacts = await ContactsAsync(db, scope, from, until, cancellationToken);
         bool Declined(int companyId) => contacts.TryGetValue(companyId, out var c) && c.Status == ContactStatus.Declined;
         Status StatusOf(in LedgerRow r) => r.ResendState == ResendState.Resent ? Status.Resent
             : Declined(r.CompanyId) ? Status.Declined : Status.NotResent;
@@ -86,6 +85,23 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
             byDay.Select(d => new DayRow(DateOnly.ParseExact(d.Key, "yyyy-MM-dd"), d.Value)).ToList(),
             Math.Round(watch.Elapsed.TotalSeconds, 3));
         return report;
+    }
+
+    /// <summary>
+    /// Each company's contact for the scope: an incident's own; for a period, what was recorded for the
+    /// period or for any incident whose time lies in it (the latest answer wins), so consent recorded in
+    /// the incident view shows in the period view of the same failures.
+    /// </summary>
+    public static async Task<Dictionary<int, CompanyContact>> ContactsAsync(PortalDbContext db, AffectedScope scope, DateTime from, DateTime until, CancellationToken cancellationToken)
+    {
+        if (scope.IncidentId is { } id)
+        {
+            return await db.CompanyContacts.AsNoTracking().Where(c => c.IncidentId == id).ToDictionaryAsync(c => c.CompanyId, cancellationToken);
+        }
+        var incidents = await db.Incidents.AsNoTracking().Where(i => i.OpenedAtUtc <= until && (i.ResolvedAtUtc == null || i.ResolvedAtUtc >= from))
+            .Select(i => (int?)i.Id).ToListAsync(cancellationToken);
+        var rows = await db.CompanyContacts.AsNoTracking().Where(c => c.IncidentId == null || incidents.Contains(c.IncidentId)).ToListAsync(cancellationToken);
+        return rows.GroupBy(c => c.CompanyId).ToDictionary(g => g.Key, g => g.OrderByDescending(c => c.UpdatedAtUtc).First());
     }
 
     /// <summary>The failed deliveries in the scope, for a report or a resend plan.</summary>
@@ -191,6 +207,28 @@ public sealed class AffectedReportService(IDbContextFactory<PortalDbContext> fac
 
     private static async Task<long> MailsInPeriodAsync(PortalDbContext db, AffectedScope scope, DateTime from, DateTime until, CancellationToken cancellationToken)
     {
+        // An account manager's share is of their own companies' mail, not everyone's: counted from the
+        // attempts (the hourly rollups know no company), a mail once however often it was tried.
+        if (scope.Companies is { } companies)
+        {
+            var ids = companies.ToList();
+            var providers = scope.IncidentId is { } incident
+                ? await db.IncidentCells.Where(c => c.IncidentId == incident).Select(c => c.ProviderId).Distinct().ToListAsync(cancellationToken)
+                : scope.Providers.ToList();
+            var attempts = db.DeliveryAttempts.AsNoTracking().Where(a => a.AttemptedAtUtc >= from && a.AttemptedAtUtc <= until
+                && (a.Outcome == AttemptOutcome.Accepted || a.Outcome == AttemptOutcome.Rejected) && a.TrafficClass == TrafficClass.Customer
+                && ids.Contains(a.Delivery!.Release!.CompanyId));
+            if (providers.Count > 0)
+            {
+                attempts = attempts.Where(a => providers.Contains(a.ProviderId));
+            }
+            if (scope.IncidentId is null && scope.SendingIpIds.Count > 0)
+            {
+                var ipIds = scope.SendingIpIds.ToList();
+                attempts = attempts.Where(a => ipIds.Contains(a.SendingIpId));
+            }
+            return await attempts.Select(a => a.DeliveryId).Distinct().LongCountAsync(cancellationToken);
+        }
         var hourFrom = new DateTime(from.Year, from.Month, from.Day, from.Hour, 0, 0, DateTimeKind.Utc);
         var rollups = db.AttemptRollups.AsNoTracking()
             .Where(r => r.HourUtc >= hourFrom && r.HourUtc <= until && (r.Outcome == AttemptOutcome.Accepted || r.Outcome == AttemptOutcome.Rejected));

@@ -208,7 +208,7 @@ public sealed class ResendService(
         {
             scope = scope with { Companies = request.CompanyIds.Where(c => scope.Companies is null || scope.Companies.Contains(c)).ToHashSet() };
         }
-        var (_, _, rows) = await reports.ReadAsync(db, scope, cancellationToken, includeDelivered: true);
+        var (scopeFrom, scopeUntil, rows) = await reports.ReadAsync(db, scope, cancellationToken, includeDelivered: true);
         if (request.ReleaseId is { } releaseId)
         {
             rows = rows.Where(r => r.ReleaseId == releaseId).ToList();
@@ -225,8 +225,8 @@ public sealed class ResendService(
         var ownReasons = OwnReasons.ToList();
         var dead = (await db.FailedDeliveries.AsNoTracking().Where(f => recipientIds.Contains(f.RecipientId) && f.Reason != null && ownReasons.Contains(f.Reason))
             .Select(f => f.RecipientId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
-        var contacts = await db.CompanyContacts.AsNoTracking().Where(c => c.IncidentId == request.Scope.IncidentId)
-            .ToDictionaryAsync(c => c.CompanyId, c => c.Status, cancellationToken);
+        // The same consent the report shows: an incident's own, or for a period what was said for it or its incidents.
+        var contacts = (await AffectedReportService.ContactsAsync(db, request.Scope, scopeFrom, scopeUntil, cancellationToken)).ToDictionary(c => c.Key, c => c.Value.Status);
         var consentAfter = clock.GetUtcNow().UtcDateTime.AddHours(-policy.AutoWithinHours);
         var consentAfterText = AffectedReportService.Sql(consentAfter);
         // The policy resends only where the block is known: the refusing IP was taken out of the provider's
