@@ -103,15 +103,24 @@ public sealed partial class ConsentLinkTests
             Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.Action == "consent.answered"));
             if (dangerous)
             {
-                // A release links somewhere dangerous: support decides, as for the automatic resend.
-                Assert.Null(request.BatchId);
-                Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "resend.held"));
+                // A release links somewhere dangerous: it waits for support, as with the automatic resend.
+                Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == ResendService.HeldAction));
+            }
+            if (request.BatchId is { } batchId)
+            {
+                Assert.Contains($"#{sent.Id}", (await db.ResendBatches.SingleAsync(b => b.Id == batchId)).ConsentReference);
             }
             else
             {
-                var batch = await db.ResendBatches.SingleAsync(b => b.Id == request.BatchId);
-                Assert.Contains($"#{sent.Id}", batch.ConsentReference);
+                Assert.True(dangerous, "an agreement starts the resend unless every release is held");
             }
+        }
+
+        // The resend page lists the batch with its consent.
+        var batches = await portal.Service<ResendService>().BatchesAsync(TestUsers.As(PortalRoles.Support), 50, default);
+        if (request.BatchId is { } started)
+        {
+            Assert.Contains(batches, b => b.Id == started && b.ConsentReference!.Contains("田中"));
         }
 
         // The same link again (a second click, another tab): the answer stands, nothing is added.

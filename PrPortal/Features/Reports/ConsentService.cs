@@ -48,7 +48,6 @@ public sealed class ConsentService(
     IpPool.RoutingService routing,
     SenderAuth.SenderAuthOptions senderAuth,
     ConsentOptions options,
-    IServiceProvider services,
     ILogger<ConsentService> logger)
 {
     public const string PathPrefix = "/consent/";
@@ -140,8 +139,8 @@ public sealed class ConsentService(
 
     /// <summary>
     /// Records the answer once: a second answer, an expired or a bad link changes nothing. An agreement
-    /// starts the resend for the company's failures in the request's scope (unless a release links
-    /// somewhere dangerous: then it waits for support, as the automatic resend does).
+    /// starts the resend for the company's failures in the request's scope (a release that links
+    /// somewhere dangerous waits for support, as with the automatic resend).
     /// </summary>
     public async Task<ConsentView> AnswerAsync(string token, bool agree, string? note, string? from, CancellationToken cancellationToken)
     {
@@ -189,7 +188,7 @@ public sealed class ConsentService(
 
         if (agree)
         {
-            await StartResendAsync(requestId, now, cancellationToken);
+            await StartResendAsync(requestId, cancellationToken);
         }
         await using var read = await factory.CreateDbContextAsync(cancellationToken);
         var answered = await read.ConsentRequests.AsNoTracking().Include(r => r.Company).FirstAsync(r => r.Id == requestId, cancellationToken);
@@ -203,7 +202,7 @@ public sealed class ConsentService(
         return await db.ConsentRequests.AsNoTracking().Where(r => r.IncidentId == incidentId).OrderByDescending(r => r.Id).Take(500).ToListAsync(cancellationToken);
     }
 
-    private async Task StartResendAsync(int requestId, DateTime now, CancellationToken cancellationToken)
+    private async Task StartResendAsync(int requestId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var request = await db.ConsentRequests.FirstAsync(r => r.Id == requestId, cancellationToken);
@@ -211,21 +210,9 @@ public sealed class ConsentService(
         {
             Scope = ScopeOf(request), CompanyId = request.CompanyId, Language = request.Language,
             ConsentReference = Limit($"{Text("Consent.Reference", request.Language)} #{request.Id} ({request.Email}){(request.AnswerNote is { } n ? ": " + n : "")}", 500),
+            // Nobody of ours looked at the links: a release that links somewhere dangerous waits for support.
+            HoldDangerousLinks = true,
         };
-        if (services.GetService<LinkRisk.LinkCheckService>() is { } links)
-        {
-            var plan = await resends.PlanAsync(resend, cancellationToken);
-            if ((await links.DangerousAsync(plan.ReleaseIds, cancellationToken)).Count > 0)
-            {
-                db.AuditEntries.Add(new AuditEntry
-                {
-                    AtUtc = now, Actor = request.Email, Action = "resend.held", Subject = $"company {request.CompanyId}",
-                    Detail = $"consent request {request.Id}: a release links somewhere dangerous; support decides",
-                });
-                await db.SaveChangesAsync(cancellationToken);
-                return;
-            }
-        }
         request.BatchId = await resends.CreateAsync(resend, $"{request.Email} (consent #{request.Id})", automatic: false, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }

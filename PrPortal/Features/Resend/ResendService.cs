@@ -61,6 +61,8 @@ public sealed record ResendRequest
     public string? ConsentReference { get; init; }
     /// <summary>A person saw that a release links somewhere dangerous and chose to send it anyway.</summary>
     public bool ConfirmedDangerousLinks { get; init; }
+    /// <summary>Nobody looked at the links (a company's answer by its consent link): releases linking somewhere dangerous are held for support, as the automatic policy holds them.</summary>
+    public bool HoldDangerousLinks { get; init; }
 
     public string Key => Scope.Describe()
         + (Scope.ExtraReasons.Count > 0 ? " · +" + string.Join(",", Scope.ExtraReasons) : "")
@@ -377,7 +379,7 @@ public sealed class ResendService(
                 return (running, null);
             }
             var plan = await PlanAsync(db, request, automatic, cancellationToken);
-            if (automatic && plan.Total > 0)
+            if ((automatic || request.HoldDangerousLinks) && plan.Total > 0)
             {
                 plan = await HoldDangerousAsync(db, plan, cancellationToken);
             }
