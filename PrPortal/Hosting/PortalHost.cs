@@ -150,6 +150,7 @@ public static class PortalHost
         services.AddSingleton(PortalConfiguration.Bind<Features.Resend.ResendOptions>(configuration, "Resend"));
         services.AddSingleton<Features.Resend.ResendService>();
         services.AddSingleton<Features.Resend.ResendRunner>();
+        services.AddSingleton<Features.Resend.RecipientNoticeService>();
         services.AddSingleton<Features.Resend.ResendKicker>();
         services.AddSingleton(PortalConfiguration.Bind<Features.SenderAuth.SenderAuthOptions>(configuration, "SenderAuth"));
         services.AddSingleton(Features.SenderAuth.PublicSuffixList.Default);

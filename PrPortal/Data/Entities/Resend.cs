@@ -9,9 +9,18 @@ public enum ResendBatchState
     Completed = 4,
 }
 
+/// <summary>What a batch sends: the failed releases again, or a notice to the recipients who missed them.</summary>
+public enum BatchKind
+{
+    Resend = 0,
+    /// <summary>One mail per affected recipient telling them of the fault (subject and text in the batch).</summary>
+    RecipientNotice = 1,
+}
+
 /// <summary>Chosen failed deliveries sent again, with the delay notice kept as it was sent.</summary>
 public class ResendBatch
 {
+    public BatchKind Kind { get; set; }
     public int Id { get; set; }
     /// <summary>What was chosen, readable ("incident 3 · company 12"); two equal scopes never run at once.</summary>
     public required string Scope { get; set; }

@@ -1283,6 +1283,9 @@ namespace PrPortal.Data.Migrations
                     b.Property<int?>("IncidentId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Language")
                         .IsRequired()
                         .HasMaxLength(8)

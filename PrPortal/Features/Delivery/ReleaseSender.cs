@@ -23,6 +23,10 @@ public sealed class ReleaseSender(DeliveryEngine engine, IpPool.RoutingService r
     public Task<IReadOnlyList<AttemptResult>> SendMessageAsync(long deliveryId, string email, MimeKit.MimeMessage message, SendingIp ip, CancellationToken cancellationToken) =>
         engine.SendAsync(new SendRequest(message, ReleaseMessage.ReturnPath(deliveryId), [new OutgoingRecipient(email, deliveryId)], SendingRoute.From(ip)), cancellationToken);
 
+    /// <summary>A mail that is no delivery of a release (a notice to a recipient): the given envelope sender, no delivery to tie it to.</summary>
+    public Task<IReadOnlyList<AttemptResult>> SendNoticeAsync(string envelopeFrom, string email, MimeKit.MimeMessage message, SendingIp ip, CancellationToken cancellationToken) =>
+        engine.SendAsync(new SendRequest(message, envelopeFrom, [new OutgoingRecipient(email)], SendingRoute.From(ip)), cancellationToken);
+
     /// <summary>From an IP the routing allows; null when every IP is excluded for the provider (the mail waits).</summary>
     public async Task<IReadOnlyList<AttemptResult>?> SendRoutedAsync(ReleaseMail mail, CancellationToken cancellationToken)
     {

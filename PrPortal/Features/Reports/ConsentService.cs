@@ -276,7 +276,7 @@ public sealed class ConsentService(
         lines.AppendLine(Text("Consent.Mail.Ask", lang)).AppendLine(link).AppendLine();
         lines.AppendLine(string.Format(culture, Text("Consent.Mail.Expires", lang), PortalTime.Format(request.ExpiresAtUtc)));
         lines.AppendLine().AppendLine(Text("Consent.Mail.Closing", lang));
-        message.Body = new TextPart("plain") { Text = lines.ToString() };
+        message.Body = new TextPart("plain") { Text = lines.ToString(), ContentTransferEncoding = ContentEncoding.Base64 };
         return message;
     }
 

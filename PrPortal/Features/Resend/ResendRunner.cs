@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
 using PrPortal.Features.Delivery;
+using PrPortal.Features.Reports;
 
 namespace PrPortal.Features.Resend;
 
@@ -27,6 +28,7 @@ public sealed class ResendRunner(
     AttemptRecorder recorder,
     IpPool.RoutingService routing,
     ResendService resends,
+    AffectedReportService reports,
     ResendOptions options,
     SenderAuth.SenderAuthOptions senderAuth,
     TimeProvider clock,
@@ -64,7 +66,21 @@ public sealed class ResendRunner(
         }
     }
 
-    private sealed record Mail(long DeliveryId, string Email, string FromAddress, string Company, string Title, string Subject, ReleaseContent? Content, DateTime QueuedAtUtc);
+    private sealed record Mail(long DeliveryId, string Email, string FromAddress, string Company, string Title, string Subject, ReleaseContent? Content, DateTime QueuedAtUtc, int RecipientId);
+
+    private sealed record Missed(IReadOnlyDictionary<int, List<(string Title, string Company, DateTime SentAtUtc)>> ByRecipient, DateTime From, DateTime Until);
+
+    /// <summary>What each recipient missed in the notice's incident: the releases, newest first.</summary>
+    private async Task<Missed> MissedAsync(PortalDbContext db, ResendBatch batch, CancellationToken cancellationToken)
+    {
+        var (from, until, rows) = await reports.ReadAsync(db, new AffectedScope { IncidentId = batch.IncidentId }, cancellationToken, includeDelivered: true);
+        var releaseIds = rows.Select(r => r.ReleaseId).Distinct().ToList();
+        var releases = await db.Releases.AsNoTracking().Where(r => releaseIds.Contains(r.Id))
+            .Select(r => new { r.Id, r.Title, Company = r.Company!.Name, r.PublishedAtUtc }).ToDictionaryAsync(r => r.Id, cancellationToken);
+        var byRecipient = rows.GroupBy(r => r.RecipientId).ToDictionary(g => g.Key, g => g.Select(r => r.ReleaseId).Distinct()
+            .Select(id => releases[id]).OrderByDescending(r => r.PublishedAtUtc).Select(r => (r.Title, r.Company, r.PublishedAtUtc)).ToList());
+        return new Missed(byRecipient, from, until);
+    }
 
     private async Task<ResendRunResult> RunBatchAsync(int batchId, CancellationToken cancellationToken)
     {
@@ -77,11 +93,13 @@ public sealed class ResendRunner(
             .ExecuteUpdateAsync(s => s.SetProperty(b => b.State, ResendBatchState.Running), cancellationToken);
         var batch = await db.ResendBatches.AsNoTracking().FirstAsync(b => b.Id == batchId, cancellationToken);
         var template = new DelayNoticeTemplate(batch.Language, batch.SubjectPrefix, batch.NoticeHtml, batch.NoticeText);
+        // A notice to recipients tells each what they missed in the incident; it resends nothing.
+        var notice = batch.Kind == BatchKind.RecipientNotice ? await MissedAsync(db, batch, cancellationToken) : null;
 
         var tried = new HashSet<long>();
         while (true)
         {
-            await SettleExpiredAsync(db, batchId, cancellationToken);
+            await SettleExpiredAsync(db, batchId, notice is not null, cancellationToken);
             var items = await db.ResendItems.AsNoTracking()
                 .Where(i => i.BatchId == batchId && i.State == ResendItemState.Pending && !waitingProviders.Contains(i.ProviderId))
                 .OrderBy(i => i.Id).Take(200).ToListAsync(cancellationToken);
@@ -97,10 +115,10 @@ public sealed class ResendRunner(
                 .Select(d => new
                 {
                     d.Id, d.Recipient!.Email, From = d.Recipient.CompanyId == d.Release!.CompanyId ? d.Release.FromAddress : serviceFrom,
-                    Company = d.Release.Company!.Name, d.Release.Title, d.Release.Subject, d.Release.Html, d.Release.Text, d.QueuedAtUtc,
+                    Company = d.Release.Company!.Name, d.Release.Title, d.Release.Subject, d.Release.Html, d.Release.Text, d.QueuedAtUtc, d.RecipientId,
                 })
                 .ToListAsync(cancellationToken))
-                .ToDictionary(m => m.Id, m => new Mail(m.Id, m.Email, m.From, m.Company, m.Title, m.Subject ?? m.Title, ReleaseContent.Of(m.Html, m.Text), m.QueuedAtUtc));
+                .ToDictionary(m => m.Id, m => new Mail(m.Id, m.Email, m.From, m.Company, m.Title, m.Subject ?? m.Title, ReleaseContent.Of(m.Html, m.Text), m.QueuedAtUtc, m.RecipientId));
             foreach (var item in items)
             {
                 tried.Add(item.Id);
@@ -114,7 +132,7 @@ public sealed class ResendRunner(
                 {
                     continue;
                 }
-                if (!mails.TryGetValue(item.DeliveryId, out var mail) || mail.Content is null)
+                if (!mails.TryGetValue(item.DeliveryId, out var mail) || (mail.Content is null && notice is null))
                 {
                     // Never a stand-in: without the release's stored content the item is not sent.
                     await db.ResendItems.Where(i => i.Id == item.Id && i.State == ResendItemState.Pending)
@@ -146,17 +164,28 @@ public sealed class ResendRunner(
                 }
                 var tries = await db.ResendItems.AsNoTracking().Where(i => i.Id == item.Id).Select(i => i.Tries).FirstAsync(cancellationToken);
 
-                var delay = now - mail.QueuedAtUtc;
-                var notice = delay >= TimeSpan.FromMinutes(batch.NoticeAfterMinutes)
-                    ? DelayNotice.Fill(template, mail.QueuedAtUtc, mail.Title, mail.Company) : null;
-                var message = ReleaseMessage.BuildResend(mail.DeliveryId, item.MessageId, mail.FromAddress, mail.Company, mail.Email, mail.Subject,
-                    mail.Content, notice);
-                var results = await sender.SendMessageAsync(mail.DeliveryId, mail.Email, message, ip, cancellationToken);
-                // From the reply to the commit of its attempt: a runner lost in this window has sent a mail it
-                // does not know of, and the item goes again (the same Message-ID) once its lease runs out.
-                var window = System.Diagnostics.Stopwatch.StartNew();
-                await recorder.RecordAsync(results, cancellationToken, TrafficClass.Resend);
-                logger.LogDebug("Resend window {WindowMs:0.000} ms (reply to commit) for item {Item}", window.Elapsed.TotalMilliseconds, item.Id);
+                IReadOnlyList<AttemptResult> results;
+                if (notice is { } missed)
+                {
+                    // The notice: from the service's address, its own return path, tied to no delivery.
+                    var message = RecipientNoticeService.Build(batch, item.MessageId, serviceFrom, mail.Email,
+                        missed.ByRecipient.GetValueOrDefault(mail.RecipientId, []), missed.From, missed.Until);
+                    results = await sender.SendNoticeAsync(serviceFrom, mail.Email, message, ip, cancellationToken);
+                }
+                else
+                {
+                    var delay = now - mail.QueuedAtUtc;
+                    var delayNotice = delay >= TimeSpan.FromMinutes(batch.NoticeAfterMinutes)
+                        ? DelayNotice.Fill(template, mail.QueuedAtUtc, mail.Title, mail.Company) : null;
+                    var message = ReleaseMessage.BuildResend(mail.DeliveryId, item.MessageId, mail.FromAddress, mail.Company, mail.Email, mail.Subject,
+                        mail.Content!, delayNotice);
+                    results = await sender.SendMessageAsync(mail.DeliveryId, mail.Email, message, ip, cancellationToken);
+                    // From the reply to the commit of its attempt: a runner lost in this window has sent a mail it
+                    // does not know of, and the item goes again (the same Message-ID) once its lease runs out.
+                    var window = System.Diagnostics.Stopwatch.StartNew();
+                    await recorder.RecordAsync(results, cancellationToken, TrafficClass.Resend);
+                    logger.LogDebug("Resend window {WindowMs:0.000} ms (reply to commit) for item {Item}", window.Elapsed.TotalMilliseconds, item.Id);
+                }
                 var result = results[0];
 
                 // The reply, written only while this runner still holds the claim.
@@ -192,7 +221,10 @@ public sealed class ResendRunner(
                         deferred++;
                         break;
                 }
-                await MarkLedgerAsync(db, item.DeliveryId, next, cancellationToken);
+                if (notice is null)
+                {
+                    await MarkLedgerAsync(db, item.DeliveryId, next, cancellationToken);
+                }
             }
         }
 
@@ -200,7 +232,8 @@ public sealed class ResendRunner(
         if (open == 0)
         {
             var counts = await db.ResendItems.Where(i => i.BatchId == batchId).GroupBy(i => i.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
-            var outcome = string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Count} {c.Key.ToString().ToLowerInvariant()}"));
+            int Of(ResendItemState s) => counts.FirstOrDefault(c => c.Key == s)?.Count ?? 0;
+            var outcome = Infrastructure.Text.LocalText.Of("Resend.Outcome.Done", Of(ResendItemState.Sent), Of(ResendItemState.Failed), Of(ResendItemState.Skipped)).Encode();
             var finished = clock.GetUtcNow().UtcDateTime;
             await db.ResendBatches.Where(b => b.Id == batchId && b.State == ResendBatchState.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.State, ResendBatchState.Completed).SetProperty(b => b.FinishedAtUtc, finished)
@@ -208,7 +241,7 @@ public sealed class ResendRunner(
         }
         else if (waitingProviders.Count > 0)
         {
-            var outcome = "waiting for an eligible IP: " + string.Join(", ", waitingProviders.Order());
+            var outcome = Infrastructure.Text.LocalText.Of("Resend.Outcome.Waiting", string.Join(", ", waitingProviders.Order().Select(Providers.MailboxProviderCatalog.InvariantName))).Encode();
             await db.ResendBatches.Where(b => b.Id == batchId && b.State == ResendBatchState.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.Outcome, outcome), cancellationToken);
         }
@@ -220,7 +253,8 @@ public sealed class ResendRunner(
     /// their try, else pending again (same Message-ID). A live runner's items are never touched, and of
     /// two runners settling the same item only one does.
     /// </summary>
-    private async Task SettleExpiredAsync(PortalDbContext db, int batchId, CancellationToken cancellationToken)
+    /// <remarks>A notice is tied to no delivery, so nothing tells whether a lost runner's notice went: it goes again.</remarks>
+    private async Task SettleExpiredAsync(PortalDbContext db, int batchId, bool notice, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var expired = await db.ResendItems.AsNoTracking()
@@ -228,7 +262,7 @@ public sealed class ResendRunner(
             .ToListAsync(cancellationToken);
         foreach (var item in expired)
         {
-            var accepted = await db.DeliveryAttempts.AsNoTracking()
+            var accepted = notice ? null : await db.DeliveryAttempts.AsNoTracking()
                 .Where(a => a.DeliveryId == item.DeliveryId && a.Outcome == AttemptOutcome.Accepted && a.AttemptedAtUtc >= item.TriedAtUtc)
                 .OrderBy(a => a.AttemptedAtUtc).Select(a => (DateTime?)a.AttemptedAtUtc).FirstOrDefaultAsync(cancellationToken);
             var next = accepted is null ? ResendItemState.Pending : ResendItemState.Sent;
@@ -242,7 +276,10 @@ public sealed class ResendRunner(
             if (settled == 1)
             {
                 logger.LogInformation("Resend item {Item} of batch {Batch}: lease of {Owner} ran out; {State}", item.Id, batchId, item.ClaimedBy, next);
-                await MarkLedgerAsync(db, item.DeliveryId, next, cancellationToken);
+                if (!notice)
+                {
+                    await MarkLedgerAsync(db, item.DeliveryId, next, cancellationToken);
+                }
             }
         }
     }

@@ -104,7 +104,7 @@ public sealed record ResendPlan(
 
 public sealed record BatchProgress(int Id, string Scope, ResendBatchState State, bool Automatic, string StartedBy, string? ConsentReference,
     DateTime CreatedAtUtc, DateTime? FinishedAtUtc, int Total, int Pending, int Sending, int Sent, int Failed, int Skipped,
-    int Excluded, string? Counts, string? Outcome, string Language, string? Company = null)
+    int Excluded, string? Counts, string? Outcome, string Language, string? Company = null, int? IncidentId = null, BatchKind Kind = BatchKind.Resend)
 {
     public double Done => Total == 0 ? 1 : (Sent + Failed + Skipped) / (double)Total;
 }
@@ -558,7 +558,7 @@ public sealed class ResendService(
             throw new ResendRefusedException($"batch {batchId} is {batch.State}; it cannot become {to}.");
         }
         batch.State = to;
-        batch.Outcome = $"{to} by {user.Identity?.Name ?? "unknown"} at {Components.Shared.PortalTime.Format(clock.GetUtcNow().UtcDateTime)}";
+        batch.Outcome = Infrastructure.Text.LocalText.Of($"Resend.Outcome.{to}", user.Identity?.Name ?? "unknown", Components.Shared.PortalTime.Format(clock.GetUtcNow().UtcDateTime)).Encode();
         if (to == ResendBatchState.Cancelled)
         {
             batch.FinishedAtUtc = clock.GetUtcNow().UtcDateTime;
@@ -597,7 +597,7 @@ public sealed class ResendService(
                 counts[b.Id].Sum(x => x.Count), Of(ResendItemState.Pending), Of(ResendItemState.Sending), Of(ResendItemState.Sent),
                 Of(ResendItemState.Failed), Of(ResendItemState.Skipped),
                 b.ExcludedOwnReason + b.ExcludedDelivered + b.ExcludedUnsubscribed + b.ExcludedElsewhere + b.ExcludedNoConsent + b.ExcludedNoBody,
-                b.Counts, b.Outcome, b.Language, b.CompanyId is { } c ? names.GetValueOrDefault(c) : null);
+                b.Counts, b.Outcome, b.Language, b.CompanyId is { } c ? names.GetValueOrDefault(c) : null, b.IncidentId, b.Kind);
         }).ToList();
     }
 
