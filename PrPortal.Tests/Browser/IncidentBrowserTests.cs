@@ -47,6 +47,23 @@ public sealed class IncidentBrowserTests(StoryBrowserPortal browser) : IClassFix
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await BrowserPortal.ScreenshotAsync(page, "61-incident-actions-ja");
 
+        // Tell the affected recipients: the media only, from the template, a batch of its own.
+        await page.ClickAsync("#incident-notice");
+        await Assertions.Expect(page.Locator("#notice-count")).ToContainTextAsync("送信先");
+        await page.Locator(".notice-category input").Nth(1).ClickAsync();
+        await page.Locator(".notice-category input").Nth(2).ClickAsync();
+        await page.Locator(".notice-category input").Nth(3).ClickAsync();
+        await Assertions.Expect(page.Locator("#notice-body")).ToHaveValueAsync(new Regex(@"\{releases\}"));
+        await BrowserPortal.ScreenshotAsync(page, "68-notice-dialog-ja");
+        await page.ClickAsync("#notice-create");
+        await page.WaitForURLAsync(new Regex(@"/resend/\d+$"));
+        await BrowserPortal.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator(".batch-kind")).ToHaveTextAsync("受信者へのお知らせ");
+        await Assertions.Expect(page.Locator("#batch-items tbody tr").First).ToContainTextAsync("メディアユーザー");
+        await BrowserPortal.ScreenshotAsync(page, "69-notice-batch-ja");
+        await page.GoBackAsync();
+        await BrowserPortal.WaitForCircuitAsync(page);
+
         // The same page in English, and on a wall screen.
         await page.GotoAsync($"/account/culture?culture=en-US&returnUrl={Uri.EscapeDataString(new Uri(page.Url).AbsolutePath)}");
         await BrowserPortal.WaitForCircuitAsync(page);
