@@ -95,8 +95,8 @@ public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<
         // A broken notice template is refused with the reason, nothing saved.
         await page.Locator(".template-html textarea").First.FillAsync("<p>{sent_at} <b>遅延</p>");
         await page.ClickAsync("#template-save");
-        await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("unknown placeholder {sent_at}");
-        await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("<b> is not closed");
+        await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("不明な差し込み {sent_at}");
+        await Assertions.Expect(page.Locator("#template-errors")).ToContainTextAsync("<b> が閉じられていません");
 
         // The resend page in English.
         await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fresend");

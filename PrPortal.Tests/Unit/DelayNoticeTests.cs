@@ -23,7 +23,8 @@ public sealed class DelayNoticeTests
     {
         var errors = DelayNotice.Validate(new DelayNoticeTemplate("ja", "【再送】", html, "遅延のお知らせ"));
 
-        Assert.Contains(errors, e => e.Contains(reason));
+        // Each reason is kept as a key with its arguments and read in the reader's language.
+        Assert.Contains(errors, e => PrPortal.Infrastructure.Text.LocalText.Plain(e).Contains(reason));
     }
 
     [Fact]

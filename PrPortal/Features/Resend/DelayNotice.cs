@@ -32,39 +32,41 @@ public static partial class DelayNotice
     [GeneratedRegex(@"\{([^{}]*)\}")]
     private static partial Regex Placeholder();
 
-    /// <summary>Every reason the template cannot be saved; empty when it can.</summary>
+    private static string Say(string key, params object?[] args) => Infrastructure.Text.LocalText.Of(key, args).Encode();
+
+    /// <summary>Every reason the template cannot be saved, each a <see cref="Infrastructure.Text.LocalText"/> for the reader's language; empty when it can.</summary>
     public static IReadOnlyList<string> Validate(DelayNoticeTemplate template)
     {
         var errors = new List<string>();
         if (!Languages.Contains(template.Language))
         {
-            errors.Add($"language '{template.Language}' is not one of {string.Join(", ", Languages)}");
+            errors.Add(Say("Template.Error.Language", template.Language, string.Join(", ", Languages)));
         }
         if (string.IsNullOrWhiteSpace(template.Html) || string.IsNullOrWhiteSpace(template.Text))
         {
-            errors.Add("the notice needs both an HTML and a text part");
+            errors.Add(Say("Template.Error.BothParts"));
         }
-        foreach (var (part, value) in new[] { ("subject prefix", template.SubjectPrefix ?? ""), ("HTML", template.Html), ("text", template.Text) })
+        foreach (var (part, value) in new[] { ("subject", template.SubjectPrefix ?? ""), ("html", template.Html), ("text", template.Text) })
         {
             foreach (Match m in Placeholder().Matches(value))
             {
                 if (!Placeholders.Contains(m.Groups[1].Value))
                 {
-                    errors.Add($"{part}: unknown placeholder {m.Value} (known: {string.Join(", ", Placeholders.Select(p => "{" + p + "}"))})");
+                    errors.Add(Say($"Template.Error.Placeholder.{part}", m.Value, string.Join(", ", Placeholders.Select(p => "{" + p + "}"))));
                 }
             }
             if (value.Count(c => c == '{') != value.Count(c => c == '}'))
             {
-                errors.Add($"{part}: unbalanced braces");
+                errors.Add(Say($"Template.Error.Braces.{part}"));
             }
         }
         if ((template.SubjectPrefix ?? "").Contains('\n') || (template.SubjectPrefix ?? "").Contains('\r'))
         {
-            errors.Add("subject prefix: must be one line");
+            errors.Add(Say("Template.Error.OneLine"));
         }
         if (!string.IsNullOrWhiteSpace(template.Html))
         {
-            errors.AddRange(HtmlProblems(template.Html).Select(p => "HTML: " + p));
+            errors.AddRange(HtmlProblems(template.Html));
         }
         return errors;
     }
@@ -80,17 +82,17 @@ public static partial class DelayNotice
             .GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
         foreach (var (tag, count) in opened.Where(o => closed.GetValueOrDefault(o.Key) < o.Value))
         {
-            problems.Add($"<{tag}> is not closed");
+            problems.Add(Say("Template.Error.NotClosed", $"<{tag}>"));
         }
         foreach (var (tag, count) in closed.Where(c => opened.GetValueOrDefault(c.Key) < c.Value))
         {
-            problems.Add($"</{tag}> has no opening tag");
+            problems.Add(Say("Template.Error.NoOpening", $"</{tag}>"));
         }
         var removed = new List<string>();
         var sanitizer = Sanitizer();
-        sanitizer.RemovingTag += (_, e) => removed.Add($"<{e.Tag.LocalName}> is not allowed");
-        sanitizer.RemovingAttribute += (_, e) => removed.Add($"attribute {e.Attribute.Name} on <{e.Tag.LocalName}> is not allowed");
-        sanitizer.RemovingStyle += (_, e) => removed.Add($"style {e.Style.Name} is not allowed");
+        sanitizer.RemovingTag += (_, e) => removed.Add(Say("Template.Error.Tag", $"<{e.Tag.LocalName}>"));
+        sanitizer.RemovingAttribute += (_, e) => removed.Add(Say("Template.Error.Attribute", e.Attribute.Name, $"<{e.Tag.LocalName}>"));
+        sanitizer.RemovingStyle += (_, e) => removed.Add(Say("Template.Error.Style", e.Style.Name));
         sanitizer.Sanitize(html);
         problems.AddRange(removed.Distinct());
         return problems.Distinct();

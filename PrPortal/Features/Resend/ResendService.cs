@@ -175,7 +175,7 @@ public sealed class ResendService(
         var errors = DelayNotice.Validate(template);
         if (errors.Count > 0)
         {
-            throw new ArgumentException(string.Join("; ", errors));
+            throw new ArgumentException(string.Join("; ", errors.Select(e => Infrastructure.Text.LocalText.Plain(e))));
         }
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var row = await db.NoticeTemplates.FirstOrDefaultAsync(t => t.Language == template.Language, cancellationToken);
