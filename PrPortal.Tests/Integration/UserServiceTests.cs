@@ -57,10 +57,23 @@ public sealed class UserServiceTests(PortalFactory factory) : IClassFixture<Port
     [Fact]
     public async Task Weak_password_is_refused_with_identity_reasons()
     {
-        var result = await Users.CreateAsync(await AdminAsync(), new NewUser { Email = "weak@test.prportal.local", Password = "short" }, default);
+        // The reasons speak the reader's language (the page's culture), English and Japanese alike.
+        var ui = System.Globalization.CultureInfo.CurrentUICulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.GetCultureInfo("en-US");
+            var result = await Users.CreateAsync(await AdminAsync(), new NewUser { Email = "weak@test.prportal.local", Password = "short" }, default);
+            Assert.False(result.Succeeded);
+            Assert.Contains("at least 10 characters", result.Error);
 
-        Assert.False(result.Succeeded);
-        Assert.Contains("at least 10 characters", result.Error);
+            System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.GetCultureInfo("ja-JP");
+            var japanese = await Users.CreateAsync(await AdminAsync(), new NewUser { Email = "weak@test.prportal.local", Password = "short" }, default);
+            Assert.Contains("10 文字以上", japanese.Error);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = ui;
+        }
     }
 
     [Fact]
@@ -108,7 +121,7 @@ public sealed class UserServiceTests(PortalFactory factory) : IClassFixture<Port
             id = manager.Id;
         }
 
-        Assert.Contains("at least 10 characters", (await Users.SetPasswordAsync(admin, id, "short", default)).Error);
+        Assert.Contains(Error("PasswordTooShort", 10), (await Users.SetPasswordAsync(admin, id, "short", default)).Error);
         Assert.True((await Users.SetPasswordAsync(admin, id, "Now-Has-Pass-1!", default)).Succeeded);
 
         using var client = await PortalClient.SignedInAsync(factory, "nopass@test.prportal.local", "Now-Has-Pass-1!");
@@ -143,4 +156,8 @@ public sealed class UserServiceTests(PortalFactory factory) : IClassFixture<Port
 
     private static ClaimsPrincipal Principal(string id, string role) => new(new ClaimsIdentity(
         [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Role, role)], "test"));
+
+    /// <summary>An Identity reason as the portal words it in the current language.</summary>
+    private string Error(string code, params object[] args) =>
+        string.Format(factory.Service<Microsoft.Extensions.Localization.IStringLocalizer<PrPortal.Resources.SharedResource>>()[$"Identity.{code}"].Value, args);
 }

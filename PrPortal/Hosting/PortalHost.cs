@@ -257,6 +257,7 @@ public static class PortalHost
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(signInOptions.LockoutMinutes);
             })
             .AddRoles<IdentityRole>()
+            .AddErrorDescriber<Features.Account.PortalIdentityErrors>()
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
