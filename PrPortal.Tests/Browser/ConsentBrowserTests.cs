@@ -27,6 +27,9 @@ public sealed partial class ConsentBrowserTests(BrowserPortal browser) : IClassF
         await page.GotoAsync("/account/culture?culture=ja-JP&returnUrl=%2Freports");
         await BrowserPortal.WaitForCircuitAsync(page);
 
+        // The chosen report is in the address, so a link or a reload shows the same one.
+        await page.ClickAsync("#scope-show");
+        await page.WaitForURLAsync(new Regex(@"/reports\?from=\d{4}-\d\d-\d\d&until=\d{4}-\d\d-\d\d$"));
         var row = page.Locator("#company-table tbody tr").Nth(1);
         var company = (await row.Locator("td").First.InnerTextAsync()).Trim();
         await row.Locator(".contact-button").ClickAsync();

@@ -19,6 +19,14 @@ public static class MailboxProviderCatalog
     public const string Unknown = "unknown";
 
     /// <summary>The provider's name in the UI language; an unknown id is shown as it is.</summary>
+    /// <summary>A name for narrow columns (the grid): Microsoft's two services by what sets them apart.</summary>
+    public static string ShortName(string id) => id switch
+    {
+        MicrosoftConsumer => "Outlook.com",
+        Microsoft365 => "M365",
+        _ => DisplayName(id),
+    };
+
     /// <summary>The provider's name whatever the reader's language (for texts stored once and read by many).</summary>
     public static string InvariantName(string id) => All.FirstOrDefault(p => p.Id == id)?.Name ?? id;
 
