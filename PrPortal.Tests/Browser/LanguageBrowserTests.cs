@@ -68,7 +68,7 @@ public sealed partial class LanguageBrowserTests(StoryBrowserPortal browser, ITe
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var pages = new List<string>
         {
-            "/", "/ip-pool", "/blocklists", "/incidents", "/reports", "/resend", "/sender-domains", "/link-check",
+            "/", "/ip-pool", "/blocklists", "/incidents", "/reports", "/reports/daily", "/resend", "/sender-domains", "/link-check",
             "/jobs", "/admin/users", "/audit", "/drill", "/delivery/test", "/account/access-denied", "/not-found",
         };
         if (await db.Incidents.OrderBy(i => i.Id).Select(i => (int?)i.Id).FirstOrDefaultAsync() is { } incident)

@@ -103,6 +103,13 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#daily-report")).ToContainTextAsync("日次レポート");
         await Assertions.Expect(page.Locator("#daily-report")).ToContainTextAsync("Microsoft");
         await BrowserPortal.ScreenshotAsync(page, "12-overview-report-ja");
+        // The day's report stays readable after the day, with the history beside it.
+        await page.ClickAsync("#daily-report-open");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/reports/daily/\d{4}-\d\d-\d\d$"));
+        await Assertions.Expect(page.Locator("#daily-history tbody tr").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#daily-report-detail")).ToContainTextAsync("日次レポート");
+        await Assertions.Expect(page.Locator("#daily-rows tbody tr").First).ToBeVisibleAsync();
+        await BrowserPortal.ScreenshotAsync(page, "12b-daily-reports-ja");
 
         // The same pages in English.
         await page.GotoAsync("/account/culture?culture=en-US&returnUrl=%2Fjobs");

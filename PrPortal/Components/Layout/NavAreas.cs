@@ -16,6 +16,7 @@ public static class NavAreas
         new("/blocklists", "Nav.Blocklists", Icons.Material.Filled.Block),
         new("/incidents", "Nav.Incidents", Icons.Material.Filled.ReportProblem),
         new("/reports", "Nav.Reports", Icons.Material.Filled.Assessment),
+        new("/reports/daily", "Nav.DailyReports", Icons.Material.Filled.Today),
         new("/resend", "Nav.Resend", Icons.Material.Filled.Replay),
         new("/sender-domains", "Nav.SenderDomains", Icons.Material.Filled.VerifiedUser),
         new("/link-check", "Nav.LinkCheck", Icons.Material.Filled.Link),

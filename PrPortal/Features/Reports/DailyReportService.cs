@@ -67,6 +67,27 @@ public sealed class DailyReportService(IDbContextFactory<PortalDbContext> factor
         return view;
     }
 
+    /// <summary>Every kept report's day with its totals, newest first (the history the daily-report page lists).</summary>
+    public async Task<IReadOnlyList<(DateOnly Day, int Attempts, int Cells, int Anomalies)>> HistoryAsync(int take, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.DailyReports.AsNoTracking().OrderByDescending(r => r.Day).Take(take).Select(r => new { r.Day, r.Json }).ToListAsync(cancellationToken);
+        return rows.Select(r =>
+        {
+            var cells = JsonSerializer.Deserialize<List<DailyReportRow>>(r.Json) ?? [];
+            return (r.Day, cells.Sum(c => c.Attempts), cells.Count, cells.Count(c => c.Anomaly));
+        }).ToList();
+    }
+
+    /// <summary>The report kept for one day, or null.</summary>
+    public async Task<DailyReportView?> ForDayAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var report = await db.DailyReports.AsNoTracking().FirstOrDefaultAsync(r => r.Day == day, cancellationToken);
+        return report is null ? null
+            : new DailyReportView(report.Day, report.CreatedAtUtc, JsonSerializer.Deserialize<List<DailyReportRow>>(report.Json) ?? []);
+    }
+
     public async Task<DailyReportView?> LatestAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
