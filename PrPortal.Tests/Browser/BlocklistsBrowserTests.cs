@@ -23,6 +23,9 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         await Assertions.Expect(spamcop).ToContainTextAsync("掲載中");
         await Assertions.Expect(page.Locator("#listings")).ToContainTextAsync("Barracuda");
         await Assertions.Expect(page.Locator("#listing-timeline")).ToContainTextAsync("203.0.113.11");
+        // The timeline has a date axis: seven ticks over sixty days (Tokyo dates).
+        await Assertions.Expect(page.Locator("#timeline-axis .timeline-tick")).ToHaveCountAsync(7);
+        await Assertions.Expect(page.Locator("#timeline-axis .timeline-tick").Last).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d\d/\d\d$"));
         await Assertions.Expect(page.Locator("#zones")).ToContainTextAsync("Spamhaus ZEN");
         await BrowserPortal.ScreenshotAsync(page, "16-blocklists-ja");
 

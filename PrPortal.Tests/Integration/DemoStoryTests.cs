@@ -11,12 +11,10 @@ namespace PrPortal.Tests.Integration;
 [Trait("Category", "Integration")]
 public sealed class DemoStoryTests
 {
-    private sealed class StoryPortal() : PortalFactory(demo: true, settings: new Dictionary<string, string> { ["Demo:DetectIncident"] = "true" });
-
     [Fact]
     public async Task On_first_start_the_incident_is_open_its_ips_are_out_of_routing_and_the_report_has_it()
     {
-        using var portal = new StoryPortal();
+        using var portal = new StoryPortalFactory();
         _ = portal.Server;
         await using var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
 

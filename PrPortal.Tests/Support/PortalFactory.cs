@@ -90,6 +90,9 @@ public class PortalFactory : WebApplicationFactory<Program>
 /// <summary>The same portal with a small demo world.</summary>
 public sealed class DemoPortalFactory() : PortalFactory(demo: true);
 
+/// <summary>The demo as it opens on first start: the incident found, its cells out of routing, the report ready.</summary>
+public sealed class StoryPortalFactory() : PortalFactory(demo: true, settings: new Dictionary<string, string> { ["Demo:DetectIncident"] = "true" });
+
 /// <summary>The demo portal with its scheduler running, as `dotnet run` has it.</summary>
 public sealed class ScheduledDemoPortalFactory(IReadOnlyDictionary<string, string>? more = null)
     : PortalFactory(demo: true, settings: new Dictionary<string, string>(more ?? new Dictionary<string, string>()) { ["Schedules:Enabled"] = "true" })

@@ -18,12 +18,10 @@ namespace PrPortal.Tests.Integration.Resend;
 [Trait("Category", "Integration")]
 public sealed class RecipientNoticeTests
 {
-    private sealed class StoryPortal() : PortalFactory(demo: true, settings: new Dictionary<string, string> { ["Demo:DetectIncident"] = "true" });
-
     [Fact]
     public async Task Each_affected_recipient_of_the_chosen_categories_is_told_once_what_they_missed()
     {
-        using var portal = new StoryPortal();
+        using var portal = new StoryPortalFactory();
         _ = portal.Server;
         // After delisting: Microsoft takes our mail again, and every message is kept to read.
         var world = portal.Service<SandboxWorld>();
