@@ -56,7 +56,7 @@ public sealed class IncidentBrowserTests(StoryBrowserPortal browser) : IClassFix
         await Assertions.Expect(page.Locator("#notice-body")).ToHaveValueAsync(new Regex(@"\{releases\}"));
         await BrowserPortal.ScreenshotAsync(page, "68-notice-dialog-ja");
         await page.ClickAsync("#notice-create");
-        await page.WaitForURLAsync(new Regex(@"/resend/\d+$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/resend/\d+$"), new() { Timeout = 30_000 });
         await BrowserPortal.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator(".batch-kind")).ToHaveTextAsync("受信者へのお知らせ");
         await Assertions.Expect(page.Locator("#batch-items tbody tr").First).ToContainTextAsync("メディアユーザー");

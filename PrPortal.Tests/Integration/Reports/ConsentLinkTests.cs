@@ -179,6 +179,36 @@ public sealed partial class ConsentLinkTests
         }
     }
 
+    [Fact]
+    public async Task A_request_with_a_bad_address_for_another_managers_company_or_without_failures_is_refused_and_nothing_is_sent()
+    {
+        using var portal = new DemoPortalFactory();
+        _ = portal.Server;
+        portal.Service<SandboxWorld>().Simulator(MailboxProviderCatalog.Other).KeepMessages = true;
+        var (companyId, email) = await CompanyAsync(portal);
+        var consents = portal.Service<ConsentService>();
+        var support = TestUsers.As(PortalRoles.Support);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => consents.SendAsync(support, companyId, Everything, "not an address", "ja", "http://portal.example/", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => consents.SendAsync(support, 999_999, Everything, email, "ja", "http://portal.example/", default));
+        // A period without failures: nothing to ask about.
+        var empty = new AffectedScope { FromUtc = DateTime.UtcNow.AddYears(-5), UntilUtc = DateTime.UtcNow.AddYears(-5).AddDays(1) };
+        await Assert.ThrowsAsync<ArgumentException>(() => consents.SendAsync(support, companyId, empty, email, "ja", "http://portal.example/", default));
+        // An account manager asks only their own companies.
+        string otherManager;
+        await using (var db = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            var own = await db.Companies.Where(c => c.Id == companyId).Select(c => c.AccountManagerId).SingleAsync();
+            otherManager = await db.Users.Where(u => u.Id != own).Select(u => u.Id).FirstAsync();
+        }
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() =>
+            consents.SendAsync(TestUsers.AccountManager(otherManager, "other@test"), companyId, Everything, email, "ja", "http://portal.example/", default));
+
+        await using var check = await portal.Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        Assert.Equal(0, await check.ConsentRequests.CountAsync());
+        Assert.DoesNotContain(portal.Service<SandboxWorld>().Simulator(MailboxProviderCatalog.Other).Received, m => m.Recipients.Contains(email));
+    }
+
     [GeneratedRegex(@"https?://\S+/consent/\S+")]
     private static partial Regex LinkPattern();
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Resources;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,7 +50,6 @@ public sealed class ConsentService(
     ILogger<ConsentService> logger)
 {
     public const string PathPrefix = "/consent/";
-    private static readonly ResourceManager Texts = new("PrPortal.Resources.SharedResource", typeof(ConsentService).Assembly);
     private IDataProtector Protector => protection.CreateProtector("PrPortal.Consent.v1");
 
     /// <summary>Sends the link; returns the request with the engine's answer. Account managers for their own companies only.</summary>
@@ -95,17 +93,11 @@ public sealed class ConsentService(
         request.Sent = reply.Accepted;
         request.SendReply = Limit(reply.Text, 1000);
         // The company counts as contacted (the views show it) unless it has already answered.
-        var contact = await db.CompanyContacts.FirstOrDefaultAsync(c => c.CompanyId == companyId && c.IncidentId == scope.IncidentId, cancellationToken);
+        var contact = await db.CompanyContacts.AsNoTracking().FirstOrDefaultAsync(c => c.CompanyId == companyId && c.IncidentId == scope.IncidentId, cancellationToken);
         if (reply.Accepted && contact?.Status is not (ContactStatus.Agreed or ContactStatus.Declined))
         {
-            if (contact is null)
-            {
-                db.CompanyContacts.Add(contact = new CompanyContact { CompanyId = companyId, IncidentId = scope.IncidentId, UpdatedBy = "" });
-            }
-            contact.Status = ContactStatus.Contacted;
-            contact.Note = Limit(string.Format(CultureInfo.InvariantCulture, Text("Consent.ContactNote", language), request.Email, PortalTime.Format(now)), 2000);
-            contact.UpdatedBy = request.CreatedBy;
-            contact.UpdatedAtUtc = now;
+            await ContactService.RecordAsync(db, companyId, scope.IncidentId, ContactStatus.Contacted,
+                string.Format(CultureInfo.InvariantCulture, Text("Consent.ContactNote", language), request.Email, PortalTime.Format(now)), request.CreatedBy, now, cancellationToken);
         }
         db.AuditEntries.Add(new AuditEntry
         {
@@ -167,16 +159,9 @@ public sealed class ConsentService(
             {
                 return new ConsentView(ConsentLinkState.Answered, await db.ConsentRequests.AsNoTracking().Include(r => r.Company).FirstAsync(r => r.Id == request.Id, cancellationToken), request.Company?.Name, [], 0);
             }
-            var contact = await db.CompanyContacts.FirstOrDefaultAsync(c => c.CompanyId == request.CompanyId && c.IncidentId == request.IncidentId, cancellationToken);
-            if (contact is null)
-            {
-                db.CompanyContacts.Add(contact = new CompanyContact { CompanyId = request.CompanyId, IncidentId = request.IncidentId, UpdatedBy = "" });
-            }
-            contact.Status = answer;
-            contact.Note = Limit(string.Format(CultureInfo.InvariantCulture, Text(agree ? "Consent.AgreedNote" : "Consent.DeclinedNote", request.Language),
-                request.Email, PortalTime.Format(now), from ?? "?") + (note is null ? "" : " — " + note), 2000);
-            contact.UpdatedBy = request.Email;
-            contact.UpdatedAtUtc = now;
+            await ContactService.RecordAsync(db, request.CompanyId, request.IncidentId, answer,
+                string.Format(CultureInfo.InvariantCulture, Text(agree ? "Consent.AgreedNote" : "Consent.DeclinedNote", request.Language),
+                    request.Email, PortalTime.Format(now), from ?? "?") + (note is null ? "" : " — " + note), request.Email, now, cancellationToken);
             db.AuditEntries.Add(new AuditEntry
             {
                 AtUtc = now, Actor = request.Email, Action = "consent.answered", Subject = $"company {request.CompanyId}",
@@ -193,13 +178,6 @@ public sealed class ConsentService(
         await using var read = await factory.CreateDbContextAsync(cancellationToken);
         var answered = await read.ConsentRequests.AsNoTracking().Include(r => r.Company).FirstAsync(r => r.Id == requestId, cancellationToken);
         return new ConsentView(ConsentLinkState.Answered, answered, answered.Company?.Name, [], 0);
-    }
-
-    /// <summary>The consent requests of a company in a scope, newest first (the report shows them).</summary>
-    public async Task<IReadOnlyList<ConsentRequest>> RequestsAsync(int? incidentId, CancellationToken cancellationToken)
-    {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.ConsentRequests.AsNoTracking().Where(r => r.IncidentId == incidentId).OrderByDescending(r => r.Id).Take(500).ToListAsync(cancellationToken);
     }
 
     private async Task StartResendAsync(int requestId, CancellationToken cancellationToken)
@@ -296,9 +274,7 @@ public sealed class ConsentService(
         return (result.Outcome == AttemptOutcome.Accepted, $"{result.ReplyCode} {result.ReplyText}".Trim());
     }
 
-    /// <summary>A resource text in the request's language (the mail and the answer page speak the company's language, not the viewer's cookie).</summary>
-    public static string Text(string key, string language) =>
-        Texts.GetString(key, CultureInfo.GetCultureInfo(language == "en" ? "en" : "ja")) ?? key;
+    private static string Text(string key, string language) => Infrastructure.Text.LocalText.Resource(key, language);
 
     private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

@@ -27,16 +27,28 @@ public sealed class ContactService(IDbContextFactory<PortalDbContext> factory, T
         {
             throw new UnauthorizedAccessException($"{company.Name} is not one of your companies.");
         }
+        var contact = await RecordAsync(db, companyId, incidentId, status, note, user.Identity?.Name ?? "unknown", clock.GetUtcNow().UtcDateTime, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return contact;
+    }
+
+    /// <summary>
+    /// The one place a company's contact for an incident (or period) is written: by a person here, by the
+    /// consent link's mail and answer. Not saved: the caller saves it with the rest of its change.
+    /// </summary>
+    public static async Task<CompanyContact> RecordAsync(PortalDbContext db, int companyId, int? incidentId, ContactStatus status, string? note,
+        string by, DateTime atUtc, CancellationToken cancellationToken)
+    {
         var contact = await db.CompanyContacts.FirstOrDefaultAsync(c => c.CompanyId == companyId && c.IncidentId == incidentId, cancellationToken);
         if (contact is null)
         {
             db.CompanyContacts.Add(contact = new CompanyContact { CompanyId = companyId, IncidentId = incidentId, UpdatedBy = "" });
         }
         contact.Status = status;
-        contact.Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
-        contact.UpdatedBy = user.Identity?.Name ?? "unknown";
-        contact.UpdatedAtUtc = clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(cancellationToken);
+        var text = note?.Trim();
+        contact.Note = string.IsNullOrEmpty(text) ? null : text.Length > MaxNote ? text[..MaxNote] : text;
+        contact.UpdatedBy = by;
+        contact.UpdatedAtUtc = atUtc;
         return contact;
     }
 }

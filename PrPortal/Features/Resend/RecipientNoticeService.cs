@@ -36,7 +36,7 @@ public sealed class RecipientNoticeService(
 
     /// <summary>The template a notice starts from, in its language (from the resources).</summary>
     public static NoticeText DefaultText(string language) => new(language == "en" ? "en" : "ja",
-        ConsentService.Text("Notice.Template.Subject", language), ConsentService.Text("Notice.Template.Body", language));
+        Infrastructure.Text.LocalText.Resource("Notice.Template.Subject", language), Infrastructure.Text.LocalText.Resource("Notice.Template.Body", language));
 
     public async Task<NoticePlan> PlanAsync(int incidentId, IReadOnlyList<RecipientCategory> categories, CancellationToken cancellationToken)
     {

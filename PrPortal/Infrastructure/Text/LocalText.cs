@@ -69,6 +69,10 @@ public sealed record LocalText(string Key, IReadOnlyList<string> Args, string? Q
         }
     }
 
+    /// <summary>A resource text in a given language ("ja" or "en"), for what is read outside a page's culture (a mail, a public page).</summary>
+    public static string Resource(string key, string language) =>
+        Resources.GetString(key, CultureInfo.GetCultureInfo(language == "en" ? "en" : "ja")) ?? key;
+
     /// <summary>The stored text in one culture, quote included, for logs, alerts, verbs and CSV (English by default).</summary>
     public static string Plain(string? stored, CultureInfo? culture = null)
     {
