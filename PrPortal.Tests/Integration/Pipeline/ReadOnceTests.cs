@@ -132,6 +132,8 @@ public sealed class ReadOnceTests(DemoPortalFactory factory) : IClassFixture<Dem
         // A live log has no year in its lines: they are read as this year's, or last year's when that would be in the future.
         var start = DateTime.UtcNow.Date.AddDays(-3);
         var lines = await File.ReadAllLinesAsync(WriteLog("source", 1000, start));
+        // The demo world's own mail of the last 60 days may fall in the same hours: only what this log adds counts.
+        var before = await RollupsAsync(db, start);
         await File.WriteAllLinesAsync(path, lines[..400]); // there before the portal first looks: not read
         var log = new FollowedLog { Path = path, Format = "postfix" };
 
@@ -148,7 +150,7 @@ public sealed class ReadOnceTests(DemoPortalFactory factory) : IClassFixture<Dem
             Assert.Equal(800, result.Records); // the 3,200 lines written while it was down
             Assert.Equal(0, result.Duplicates);
         }
-        Assert.Equal(900, await RollupsAsync(db, start));
+        Assert.Equal(900, await RollupsAsync(db, start) - before);
     }
 
     [Fact]
