@@ -156,4 +156,114 @@ public sealed class BounceReaderTests
         Assert.Equal("kijitora@example.com", recipient.Recipient.Recipient);
         Assert.Equal("mailboxfull", recipient.Classification.Reason);
     }
+
+    [Fact]
+    public void A_bounce_forwarded_by_a_person_is_read_from_its_quoted_lines()
+    {
+        var mail = """
+            From: Hanako <hanako@example.jp>
+            To: support@prportal.example
+            Subject: Fwd: Returned mail: see transcript for details
+            Content-Type: text/plain; charset=utf-8
+
+            Could you look at this?
+
+            Begin forwarded message:
+
+            > From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.jp>
+            > Subject: Returned mail: see transcript for details
+            > To: <hanako@example.jp>
+            >
+            >    ----- Transcript of session follows -----
+            > ... while talking to mx.example.com.:
+            >>>> RCPT To:<taro@example.com>
+            > <<< 552 5.2.2 <taro@example.com>... Mailbox full
+            >
+            > Final-Recipient: RFC822; taro@example.com
+            > Action: failed
+            > Status: 5.2.2
+            > Diagnostic-Code: SMTP; 552 5.2.2 <taro@example.com>... Mailbox full
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("taro@example.com", recipient.Recipient.Recipient);
+        Assert.Equal("failed", recipient.Recipient.Action); // the quoted DSN's own fields, not a guess from the words
+        Assert.Equal("mailboxfull", recipient.Classification.Reason);
+    }
+
+    [Fact]
+    public void Words_no_rule_decides_are_onhold_and_a_report_without_any_recipient_is_undefined()
+    {
+        var words = """
+            From: postmaster@gw.example.jp
+            To: bounce+d1@bounce.prportal.example
+            Subject: Undeliverable message
+            Content-Type: text/plain
+
+            ------- Failure Reasons --------
+            The gateway has set this message aside
+            kijitora@example.jp
+            """;
+        var nothing = """
+            From: MAILER-DAEMON@mx.example.net
+            To: bounce+d1@bounce.prportal.example
+            Subject: Undelivered Mail Returned to Sender
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+            --b1
+            Content-Type: text/plain
+
+            This is the mail system at host mx.example.net.
+
+            --- Delivery report unavailable ---
+
+            --b1
+            Content-Type: message/delivery-status
+
+            Reporting-MTA: dns; mx.example.net
+
+            --b1
+            Content-Type: message/rfc822
+
+            From: release@mail.prportal.example
+            To: kijitora@example.com
+            Subject: A release
+
+            Hello
+            --b1--
+            """;
+
+        var onhold = Assert.Single(Classify(words));
+        var undefined = Assert.Single(Classify(nothing));
+
+        Assert.Equal("onhold", onhold.Classification.Reason);
+        Assert.Contains("onhold", onhold.Classification.Why);
+        Assert.Equal("kijitora@example.com", undefined.Recipient.Recipient);
+        Assert.Equal("undefined", undefined.Classification.Reason);
+    }
+
+    [Fact]
+    public void A_pipe_recipients_command_line_and_the_pasted_dsn_fields_are_not_what_the_server_said()
+    {
+        // Sendmail delivering to a program: the command line names procmail; the failure is the service's.
+        var mail = """
+            From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.edu>
+            To: bounce+d1@bounce.prportal.example
+            Subject: Returned mail: Service unavailable
+            Content-Type: text/plain
+
+               ----- The following addresses had permanent fatal errors -----
+            "|exec /usr/bin/procmail -f- || exit 75 #taro"
+                (expanded from: <taro@example.edu>)
+
+               ----- Transcript of session follows -----
+            550 5.3.0 "|exec /usr/bin/procmail -f- || exit 75 #taro"... Service unavailable, taro@example.edu
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("systemerror", recipient.Classification.Reason);
+    }
 }

@@ -76,6 +76,18 @@ public sealed class FactsFirstTests
     [InlineData("450 メールボックスの容量を超えています", "mailboxfull")]
     public void Japanese_notices_are_read_too(string reply, string reason) => Assert.Equal(reason, Classifier.ClassifyReply(reply).Reason);
 
+    [Theory]
+    // Spectrum's (Charter's) documented AUP codes: 1310–1340 are connection and rate limits, 1010 a blocked IP.
+    [InlineData("421 4.7.0 cmsmtp 192.0.2.9 Too many connections AUP#In-1340", "toomanyconn", false)]
+    [InlineData("550 5.1.0 <a@example.com> sender rejected. AUP#In-1310", "toomanyconn", false)]
+    [InlineData("554 5.7.1 esmtp ESMTP server not available AUP#I-1010", "blocked", true)]
+    public void A_providers_documented_code_decides(string reply, string reason, bool ipBlock)
+    {
+        var result = Classifier.ClassifyReply(reply);
+
+        Assert.True(reason == result.Reason && ipBlock == result.IpBlock, $"{reply}: {result.Reason} {result.IpBlock} ({result.Why})");
+    }
+
     [Fact]
     public void Nothing_specific_is_undefined_and_says_why()
     {

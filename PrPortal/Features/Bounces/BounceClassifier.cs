@@ -12,7 +12,7 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
     public IReadOnlyList<ClassifiedRecipient> Classify(MimeMessage message)
     {
         var report = BounceReader.Read(message);
-        return report.Recipients.Select(r => new ClassifiedRecipient(r, report.Kind switch
+        return report.Recipients.Select(r => new ClassifiedRecipient(r, Undecided(r, report.Kind switch
         {
             BounceReport.Feedback => new Classification("feedback", false, null) { Why = "a feedback report (ARF)" },
             BounceReport.AutoReply => new Classification("vacation", false, null) { Why = "an automatic reply" },
@@ -20,8 +20,15 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
             // An X-Unix diagnostic is a local delivery program's exit (a pipe, procmail): the mailer failed.
             _ when r.DiagnosticType == "x-unix" => LocalProgram(replies.Classify(r.Status, r.ReplyCode, r.Diagnostic)),
             _ => Filtered(report, r, Expire(message, r, replies.Classify(r.Status, r.ReplyCode, r.Diagnostic))),
-        })).ToList();
+        }))).ToList();
     }
+
+    // Sisimai's two words for "no reason found": onhold when the notice says something about the recipient
+    // that no rule can decide, undefined only when it says nothing at all about them.
+    private static Classification Undecided(BounceRecipient r, Classification found) =>
+        found.Reason == "undefined" && !r.Unreported && !string.IsNullOrWhiteSpace(r.Diagnostic)
+            ? new Classification("onhold", false, null) { Why = $"{found.Why}: the notice's words about it decide nothing (onhold)" }
+            : found;
 
     // An X-Unix diagnostic is a local delivery program's exit: the mailer failed, unless what it says is
     // the mailbox's own state (a full or missing mailbox, as mail.local and procmail report them).
@@ -70,3 +77,4 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
     [GeneratedRegex(@"\bdelay|could not send message for past|cannot send message for \d+ days|warning: message .* delayed", RegexOptions.IgnoreCase)]
     private static partial Regex DelayNotice();
 }
+

@@ -5,8 +5,10 @@ using MimeKit;
 namespace PrPortal.Features.Bounces;
 
 /// <summary>One recipient of a bounce: who, what the reporting MTA said, and the codes found in it.</summary>
-/// <remarks><paramref name="DiagnosticType"/> is the Diagnostic-Code's type ("smtp", "x-unix", …) when a DSN gives one.</remarks>
-public sealed record BounceRecipient(string Recipient, string? Action, string? Status, int? ReplyCode, string Diagnostic, string? DiagnosticType = null);
+/// <remarks><paramref name="DiagnosticType"/> is the Diagnostic-Code's type ("smtp", "x-unix", …) when a DSN gives one.
+/// <paramref name="Unreported"/> is true when a delivery report came without any per-recipient result (Postfix's
+/// "Delivery report unavailable"): the notice says nothing about this recipient, whatever its text.</remarks>
+public sealed record BounceRecipient(string Recipient, string? Action, string? Status, int? ReplyCode, string Diagnostic, string? DiagnosticType = null, bool Unreported = false);
 
 /// <summary>What a returned mail reports: a standard DSN, a plain-text bounce, a feedback (ARF) report or an auto-reply.</summary>
 public sealed record BounceReport(string Kind, IReadOnlyList<BounceRecipient> Recipients)
@@ -105,7 +107,8 @@ public static partial class BounceReader
         }
         if (textRecipients.Count > 0)
         {
-            return new BounceReport(BounceReport.Text, textRecipients);
+            // A delivery report with no recipient in it reports nothing about the one found in its text.
+            return new BounceReport(BounceReport.Text, statuses.Count > 0 ? [.. textRecipients.Select(r => r with { Unreported = true })] : textRecipients);
         }
         if (IsAutoReply(message))
         {
@@ -196,7 +199,15 @@ public static partial class BounceReader
     }
 
     private static string FullText(MimeMessage message) =>
-        string.Join("\n\n", message.BodyParts.OfType<TextPart>().Select(p => p.Text ?? "").Concat(Preambles(message)));
+        string.Join("\n\n", message.BodyParts.OfType<TextPart>().Select(p => Unquoted(p.Text ?? "")).Concat(Preambles(message)));
+
+    /// <summary>
+    /// A notice forwarded by a person (Apple Mail's "Begin forwarded message:", a reply quoting it) carries the
+    /// bounce as quoted lines ("> From: Mail Delivery Subsystem …"): one level of quoting is taken off so its
+    /// fields and transcript read as the reporting MTA wrote them (">>>> DATA" becomes ">>> DATA").
+    /// </summary>
+    public static string Unquoted(string text) =>
+        QuotedHeaderBlock().IsMatch(text) ? QuoteMark().Replace(text, "") : text;
 
     // A multipart whose boundary does not match its body is all preamble to MimeKit: the text is there.
     private static IEnumerable<string> Preambles(MimeMessage message)
@@ -229,7 +240,7 @@ public static partial class BounceReader
         {
             text = HtmlText(text);
         }
-        text = text.Replace("\r\n", "\n");
+        text = Unquoted(text.Replace("\r\n", "\n"));
         var cut = markers.Select(m => text.IndexOf(m, StringComparison.OrdinalIgnoreCase)).Where(i => i > 0).DefaultIfEmpty(text.Length).Min();
         return text[..cut];
     }
@@ -255,6 +266,11 @@ public static partial class BounceReader
     private static string ParagraphAbout(string text, string address)
     {
         var at = text.IndexOf(address, StringComparison.OrdinalIgnoreCase);
+        // A DSN's own fields pasted into the text (Final-Recipient, X-Actual-Recipient) are not what anyone said about it.
+        while (at >= 0 && RecipientField().IsMatch(text[(text.LastIndexOf('\n', at) + 1)..at]))
+        {
+            at = text.IndexOf(address, at + address.Length, StringComparison.OrdinalIgnoreCase);
+        }
         if (at < 0)
         {
             return "";
@@ -421,6 +437,16 @@ public static partial class BounceReader
     // Sendmail's transcript: the command, then the reply naming the address.
     [GeneratedRegex(@"^>>> ([A-Z]+)[^\n]*\n<<< [^\n]*$", RegexOptions.Multiline)]
     private static partial Regex TranscriptStep();
+
+    [GeneratedRegex(@"^\s*(?:Final|Original|X-Actual)-Recipient:", RegexOptions.IgnoreCase)]
+    private static partial Regex RecipientField();
+
+    // A forwarded notice's quoted headers: "> From: …" and "> Subject: …" at the start of lines.
+    [GeneratedRegex(@"^>[ \t]?From:.*\r?\n(?:>.*\r?\n){0,6}?>[ \t]?(Subject|Date|To):", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex QuotedHeaderBlock();
+
+    [GeneratedRegex(@"^>[ \t]?", RegexOptions.Multiline)]
+    private static partial Regex QuoteMark();
 
     [GeneratedRegex(@"^\s*(To|From|Cc|Reply-To|Sender):\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex QuotedHeaderLine();

@@ -90,7 +90,8 @@ public sealed partial class ReplyClassifier
             status = FailureStatus().Match(text) is { Success: true } specific ? specific.Value : status;
         }
         // Reply codes repeated inside a folded multi-line reply ("… multiple 550 5.7.1 addresses …") are not words.
-        var words = InnerCodes().Replace(text, "");
+        // …nor is a pipe recipient's command line ("|exec /usr/bin/procmail … || exit 75"): it names the recipient, not the failure.
+        var words = PipeRecipient().Replace(InnerCodes().Replace(text, ""), "");
         var found = Match(status, replyCode, words);
         var stage = Stage(text);
         if (found.AsIs)
@@ -230,6 +231,9 @@ public sealed partial class ReplyClassifier
 
     [GeneratedRegex(@"^([245]\d\d)[ -]")]
     private static partial Regex ReplyCodePattern();
+
+    [GeneratedRegex(@"""\|[^""\n]*""")]
+    private static partial Regex PipeRecipient();
 
     [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b")]
     private static partial Regex StatusPattern();
