@@ -30,7 +30,9 @@ public sealed class JobsService(ISchedulerFactory schedulers, IExecutionHistoryS
         foreach (var key in (await scheduler.GetJobKeys(GroupMatcher<JobKey>.AnyGroup(), cancellationToken)).OrderBy(k => k.Name))
         {
             var detail = await scheduler.GetJobDetail(key, cancellationToken);
-            var trigger = (await scheduler.GetTriggersOfJob(key, cancellationToken)).FirstOrDefault();
+            // Its schedule, not a one-off "run now" trigger that may be pending beside it.
+            var triggers = await scheduler.GetTriggersOfJob(key, cancellationToken);
+            var trigger = triggers.OfType<ICronTrigger>().FirstOrDefault() ?? triggers.FirstOrDefault();
             var state = trigger is null ? TriggerState.None : await scheduler.GetTriggerState(trigger.Key, cancellationToken);
             var status = await history.GetJobRunStatus(scheduler.SchedulerName, key, cancellationToken);
             rows.Add(new JobRow(key.Name, detail?.Description, (trigger as ICronTrigger)?.CronExpressionString,
