@@ -28,6 +28,8 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         await Assertions.Expect(page.Locator("#timeline-axis .timeline-tick").Last).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d\d/\d\d$"));
         await Assertions.Expect(page.Locator("#zones")).ToContainTextAsync("Spamhaus ZEN");
         await BrowserPortal.ScreenshotAsync(page, "16-blocklists-ja");
+        // At 1366 px the whole table shows: the delisting actions are not scrolled off to the right.
+        await BrowserPortal.AssertNotScrolledAsync(page, "#listings .mud-table-container");
 
         await spamcop.Locator(".request-delisting").ClickAsync();
         await page.Locator("#request-where").FillAsync("https://www.spamcop.net/bl.shtml");
@@ -61,6 +63,7 @@ public sealed class BlocklistsBrowserTests(BrowserPortal browser) : IClassFixtur
         await Assertions.Expect(page.Locator("#page-title")).ToHaveTextAsync("Blocklist history");
         await Assertions.Expect(page.Locator("#listings")).ToContainTextAsync("Granted");
         await BrowserPortal.ScreenshotAsync(page, "17-blocklists-en");
+        await BrowserPortal.AssertNotScrolledAsync(page, "#listings .mud-table-container"); // with a recorded request in it too
 
         // The export is the same table as CSV, for the signed-in user only.
         var csv = await page.APIRequest.GetAsync("/blocklists/history.csv");

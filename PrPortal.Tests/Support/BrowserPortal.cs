@@ -80,6 +80,13 @@ public class BrowserPortal : IAsyncLifetime
     public static Task WaitForCircuitAsync(IPage page) =>
         page.Locator("#circuit-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
 
+    /// <summary>Fails when the element is wider than its box: a table whose last columns are scrolled off-screen.</summary>
+    public static async Task AssertNotScrolledAsync(IPage page, string selector)
+    {
+        var size = await page.EvaluateAsync<int[]>("s => { const e = document.querySelector(s); return [e.scrollWidth, e.clientWidth]; }", selector);
+        Xunit.Assert.True(size[0] <= size[1] + 1, $"{selector} is {size[0]} px wide in a {size[1]} px box");
+    }
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 
