@@ -31,12 +31,19 @@ public sealed class AffectedBrowserTests(BrowserPortal browser) : IClassFixture<
         await Assertions.Expect(page.Locator("#category-table tbody tr").First).ToContainTextAsync("メディアユーザー");
         await Assertions.Expect(page.Locator("#category-table tr.total-row")).ToContainTextAsync("合計");
         await Assertions.Expect(page.Locator("#days-chart")).ToBeVisibleAsync();
+        // The bars are drawn with the page, on an axis that follows the counts (about five ticks, not a floor of 20 a tick).
+        Assert.True(await page.Locator("#days-chart path.mud-chart-bar").CountAsync() > 0);
+        var ticks = await page.Locator("#days-chart .mud-charts-yaxis text").AllInnerTextsAsync();
+        Assert.InRange(ticks.Count, 3, 11);
         await Assertions.Expect(page.Locator("#csv-companies")).ToHaveAttributeAsync("href", new Regex(@"^/reports/affected\.csv\?table=companies&from="));
         await BrowserPortal.ScreenshotAsync(page, "27-report-ja");
+        // At 1366 px the company table's contact and resend buttons are on screen, not scrolled off.
+        await BrowserPortal.AssertNotScrolledAsync(page, "#company-table .mud-table-container");
+        await BrowserPortal.AssertNotScrolledAsync(page, "#release-table .mud-table-container");
 
         // Consent: the first company agreed on the phone.
         var firstCompany = page.Locator("#company-table tbody tr").First;
-        var company = (await firstCompany.Locator("td").First.InnerTextAsync()).Trim();
+        var company = (await firstCompany.Locator("td").First.Locator("div").First.InnerTextAsync()).Trim();
         await firstCompany.Locator(".contact-button").ClickAsync();
         await page.Locator(".mud-dialog .contact-status .mud-select-input").First.ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "再送に同意" }).ClickAsync();

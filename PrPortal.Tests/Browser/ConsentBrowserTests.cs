@@ -32,7 +32,7 @@ public sealed partial class ConsentBrowserTests(BrowserPortal browser) : IClassF
         // (A same-page navigation: the address changes without a load, so the address itself is polled.)
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/reports\?from=\d{4}-\d\d-\d\d&until=\d{4}-\d\d-\d\d$"), new() { Timeout = 30_000 });
         var row = page.Locator("#company-table tbody tr").Nth(1);
-        var company = (await row.Locator("td").First.InnerTextAsync()).Trim();
+        var company = (await row.Locator("td").First.Locator("div").First.InnerTextAsync()).Trim();
         await row.Locator(".contact-button").ClickAsync();
         await Assertions.Expect(page.Locator("#consent-email")).ToHaveValueAsync(new Regex("^pr@"));
         var email = await page.Locator("#consent-email").InputValueAsync();

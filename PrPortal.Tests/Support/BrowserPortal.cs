@@ -84,7 +84,9 @@ public class BrowserPortal : IAsyncLifetime
     public static async Task AssertNotScrolledAsync(IPage page, string selector)
     {
         var size = await page.EvaluateAsync<int[]>("s => { const e = document.querySelector(s); return [e.scrollWidth, e.clientWidth]; }", selector);
-        Xunit.Assert.True(size[0] <= size[1] + 1, $"{selector} is {size[0]} px wide in a {size[1]} px box");
+        var columns = size[0] <= size[1] + 1 ? "" : await page.EvaluateAsync<string>(
+            "s => [...document.querySelector(s).querySelectorAll('th')].map(t => t.innerText.trim() + ' ' + Math.round(t.getBoundingClientRect().width)).join(', ')", selector);
+        Xunit.Assert.True(size[0] <= size[1] + 1, $"{selector} is {size[0]} px wide in a {size[1]} px box (columns: {columns})");
     }
 
     public static Task ScreenshotAsync(IPage page, string name) =>

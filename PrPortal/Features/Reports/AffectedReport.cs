@@ -59,4 +59,7 @@ public static class RecipientCategories
 
     /// <summary>The resource key of a category's name.</summary>
     public static string Key(RecipientCategory category) => "Category" + category;
+
+    /// <summary>The resource key of a category's short name, for table headers (the full name on hover).</summary>
+    public static string ShortKey(RecipientCategory category) => "CategoryShort" + category;
 }
