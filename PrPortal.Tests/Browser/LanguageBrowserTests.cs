@@ -62,6 +62,47 @@ public sealed partial class LanguageBrowserTests(StoryBrowserPortal browser, ITe
         Assert.Empty(findings);
     }
 
+    [Fact]
+    public async Task Every_page_fits_at_1366_by_768_and_on_a_wall_screen()
+    {
+        var findings = new List<string>();
+        foreach (var (width, height) in new[] { (1366, 768), (3840, 2160) })
+        {
+            var page = await browser.NewPageAsync(width, height);
+            await page.GotoAsync("/account/login");
+            await BrowserPortal.SignInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+            await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+            foreach (var path in await PagesAsync())
+            {
+                await page.GotoAsync(path);
+                await BrowserPortal.WaitForCircuitAsync(page);
+                await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+                await page.WaitForTimeoutAsync(500);
+                // Nothing wider than the window, and no table whose last columns (often its actions) scroll off.
+                var overflow = await page.EvaluateAsync<string[]>("""
+                    () => {
+                        const found = [];
+                        if (document.documentElement.scrollWidth > window.innerWidth + 1) found.push(`page ${document.documentElement.scrollWidth} px`);
+                        document.querySelectorAll('.mud-table-container, .pool-scroll').forEach(e => {
+                            if (e.scrollWidth > e.clientWidth + 1) found.push(`${e.closest('[id]')?.id ?? e.className}: ${e.scrollWidth} px in ${e.clientWidth} px`);
+                        });
+                        return found;
+                    }
+                    """);
+                findings.AddRange(overflow.Select(o => $"{width}×{height} {path}: {o}"));
+                if (width > 2000)
+                {
+                    await BrowserPortal.ScreenshotAsync(page, $"61-wall-{path.Trim('/').Replace('/', '-')}");
+                }
+            }
+        }
+        foreach (var finding in findings)
+        {
+            output.WriteLine(finding);
+        }
+        Assert.Empty(findings);
+    }
+
     private async Task<IReadOnlyList<string>> PagesAsync()
     {
         using var scope = browser.Portal.Services.CreateScope();
