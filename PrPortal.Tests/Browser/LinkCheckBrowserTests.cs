@@ -28,6 +28,9 @@ public sealed class LinkCheckBrowserTests(BrowserPortal browser) : IClassFixture
         await Assertions.Expect(page.Locator(".risk-row-danger").First).ToContainTextAsync("URIブロックリスト掲載");
         var shortener = page.Locator(".link-row", new() { HasTextString = "bit.ly" });
         await Assertions.Expect(shortener).ToContainTextAsync("短縮URL");
+        // The reason's sentence is in the reader's language too, not only its chip.
+        await Assertions.Expect(shortener.Locator(".link-detail")).ToContainTextAsync("は短縮 URL サービスで、");
+        await Assertions.Expect(page.Locator(".risk-row-danger").First.Locator(".link-detail")).ToContainTextAsync("に掲載されています");
         await shortener.Locator(".chain-toggle").ClickAsync();
         await Assertions.Expect(page.Locator(".chain-table tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator(".chain-table tr").Nth(0)).ToContainTextAsync("301");
@@ -56,6 +59,7 @@ public sealed class LinkCheckBrowserTests(BrowserPortal browser) : IClassFixture
         await page.ClickAsync("#link-check-run");
         await Assertions.Expect(page.Locator("#link-verdict")).ToContainTextAsync("There are dangerous links", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator(".risk-row-danger").First).ToContainTextAsync("On a URI blocklist");
+        await Assertions.Expect(page.Locator(".risk-row-danger").First.Locator(".link-detail")).ToContainTextAsync("is listed on");
         await BrowserPortal.ScreenshotAsync(page, "35-link-check-en");
     }
 }

@@ -13,6 +13,13 @@ public enum Risk
 /// <summary>Why a link is risky. Codes are stable (the page translates them); the detail names the host, list or code.</summary>
 public sealed record LinkReason(string Code, Risk Level, string Detail)
 {
+    /// <summary>The detail as a resource key with its arguments (an encoded <see cref="Infrastructure.Text.LocalText"/>): the page shows it in the reader's language.</summary>
+    public string? Words { get; init; }
+
+    /// <summary>A reason whose detail is a sentence from the resources; <see cref="Detail"/> is its English, for the verb and the API.</summary>
+    public static LinkReason Say(string code, Risk level, Infrastructure.Text.LocalText words) =>
+        new(code, level, Infrastructure.Text.LocalText.Plain(words.Encode())) { Words = words.Encode() };
+
     public override string ToString() => $"{Code}: {Detail}";
 }
 

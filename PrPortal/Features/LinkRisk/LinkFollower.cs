@@ -1,3 +1,4 @@
+using PrPortal.Infrastructure.Text;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -79,13 +80,13 @@ public sealed partial class LinkFollower : IDisposable
             if (!seen.Add(current.AbsoluteUri))
             {
                 hops.Add(new Hop(current.AbsoluteUri, null, "seen before in this chain"));
-                reasons.Add(new LinkReason(ReasonCodes.Loop, Risk.Danger, $"the redirects come back to {current.AbsoluteUri}"));
+                reasons.Add(LinkReason.Say(ReasonCodes.Loop, Risk.Danger, LocalText.Of("Links.Why.Loop", current.AbsoluteUri)));
                 return new LinkChain(hops, null, reasons, null, null);
             }
             if (hops.Count > _options.MaxHops)
             {
                 hops.Add(new Hop(current.AbsoluteUri, null, "not followed"));
-                reasons.Add(new LinkReason(ReasonCodes.TooManyHops, Risk.Danger, $"more than {_options.MaxHops} redirects"));
+                reasons.Add(LinkReason.Say(ReasonCodes.TooManyHops, Risk.Danger, LocalText.Of("Links.Why.TooManyHops", _options.MaxHops)));
                 return new LinkChain(hops, null, reasons, null, null);
             }
             if (PreCheck(current) is { } refusal)
@@ -114,7 +115,7 @@ public sealed partial class LinkFollower : IDisposable
                 fileName = fetch.FileName;
                 if (fetch.Status >= 400)
                 {
-                    reasons.Add(new LinkReason(ReasonCodes.HttpError, Risk.Caution, $"the page answers {fetch.Status}"));
+                    reasons.Add(LinkReason.Say(ReasonCodes.HttpError, Risk.Caution, LocalText.Of("Links.Why.HttpError", fetch.Status)));
                 }
                 return new LinkChain(hops, current, reasons, contentType, fileName);
             }
@@ -131,7 +132,7 @@ public sealed partial class LinkFollower : IDisposable
         }
         if (!_policy.PortAllowed(uri.Port))
         {
-            return new LinkReason(ReasonCodes.Port, Risk.Caution, $"port {uri.Port} is not a web port (80, 443): not followed");
+            return LinkReason.Say(ReasonCodes.Port, Risk.Caution, LocalText.Of("Links.Why.Port", uri.Port));
         }
         return null;
     }
@@ -139,8 +140,8 @@ public sealed partial class LinkFollower : IDisposable
     public static LinkReason Scheme(Uri uri) => uri.Scheme switch
     {
         "javascript" or "vbscript" or "data" or "file" =>
-            new LinkReason(ReasonCodes.Scheme, Risk.Danger, $"{uri.Scheme}: links run code or open local files; mail filters treat them as hostile"),
-        _ => new LinkReason(ReasonCodes.Scheme, Risk.Caution, $"{uri.Scheme}: is not a web link: not followed"),
+            LinkReason.Say(ReasonCodes.Scheme, Risk.Danger, LocalText.Of("Links.Why.SchemeHostile", uri.Scheme)),
+        _ => LinkReason.Say(ReasonCodes.Scheme, Risk.Caution, LocalText.Of("Links.Why.SchemeOther", uri.Scheme)),
     };
 
     /// <summary>The host's addresses (A and AAAA), each checked; IP literals in any written form are checked as they are.</summary>
@@ -165,13 +166,13 @@ public sealed partial class LinkFollower : IDisposable
             var (v4, v6) = (await a, await aaaa);
             if (v4.Status == DnsStatus.Failed && v6.Status != DnsStatus.Ok)
             {
-                return new HostAnswer([], new LinkReason(ReasonCodes.DnsError, Risk.Caution, $"{bare}: DNS gave no answer ({v4.Error})"));
+                return new HostAnswer([], LinkReason.Say(ReasonCodes.DnsError, Risk.Caution, LocalText.Of("Links.Why.DnsError", bare, v4.Error)));
             }
             addresses = [.. v4.Records, .. v6.Records];
             if (addresses.Count == 0)
             {
-                return new HostAnswer([], new LinkReason(ReasonCodes.NoHost, Risk.Caution,
-                    v4.Status == DnsStatus.NxDomain ? $"{bare} does not exist in DNS" : $"{bare} has no address"));
+                return new HostAnswer([], LinkReason.Say(ReasonCodes.NoHost, Risk.Caution,
+                    LocalText.Of(v4.Status == DnsStatus.NxDomain ? "Links.Why.NxDomain" : "Links.Why.NoAddress", bare)));
             }
         }
         // Every address must pass: a name that also points inside would otherwise be a coin toss per connection.
@@ -179,7 +180,7 @@ public sealed partial class LinkFollower : IDisposable
         {
             if (_policy.Refusal(address) is { } why)
             {
-                return new HostAnswer(addresses, new LinkReason(ReasonCodes.Refused, Risk.Danger, $"{bare}: {why}: never fetched"));
+                return new HostAnswer(addresses, LinkReason.Say(ReasonCodes.Refused, Risk.Danger, LocalText.Of("Links.Why.Refused", bare).Quoting(why)));
             }
         }
         return new HostAnswer(addresses, null);
@@ -259,7 +260,7 @@ public sealed partial class LinkFollower : IDisposable
             {
                 if (!Uri.TryCreate(url, target.Url, out var next))
                 {
-                    return new Fetch(getStatus, null, target.How, new LinkReason(ReasonCodes.Malformed, Risk.Caution, $"{target.How} to '{target.Url}', which is not a URL"), contentType, null);
+                    return new Fetch(getStatus, null, target.How, LinkReason.Say(ReasonCodes.Malformed, Risk.Caution, LocalText.Of("Links.Why.BadRedirect", target.Url)), contentType, null);
                 }
                 return new Fetch(getStatus, next, target.How, null, contentType, null);
             }
@@ -267,20 +268,20 @@ public sealed partial class LinkFollower : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Fetch(null, null, "no complete answer", new LinkReason(ReasonCodes.Timeout, Risk.Caution,
-                $"{url.Host} gave no complete answer within {_options.HopSeconds:0.#} s"), null, null);
+            return new Fetch(null, null, "no complete answer", LinkReason.Say(ReasonCodes.Timeout, Risk.Caution,
+                LocalText.Of("Links.Why.Timeout", url.Host, _options.HopSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture))), null, null);
         }
         catch (HttpRequestException e) when (Find<LinkRefusedException>(e) is { } refused)
         {
-            return new Fetch(null, null, "refused", new LinkReason(ReasonCodes.Refused, Risk.Danger, $"{url.Host}: {refused.Message}: never fetched"), null, null);
+            return new Fetch(null, null, "refused", LinkReason.Say(ReasonCodes.Refused, Risk.Danger, LocalText.Of("Links.Why.Refused", url.Host).Quoting(refused.Message)), null, null);
         }
         catch (HttpRequestException e) when (Find<AuthenticationException>(e) is { } tls)
         {
-            return new Fetch(null, null, "TLS failed", new LinkReason(ReasonCodes.Tls, Risk.Caution, $"{url.Host}: TLS failed: {tls.Message}"), null, null);
+            return new Fetch(null, null, "TLS failed", LinkReason.Say(ReasonCodes.Tls, Risk.Caution, LocalText.Of("Links.Why.Tls", url.Host).Quoting(tls.Message)), null, null);
         }
         catch (HttpRequestException e)
         {
-            return new Fetch(null, null, "no connection", new LinkReason(ReasonCodes.Connection, Risk.Caution, $"{url.Host}: {e.Message}"), null, null);
+            return new Fetch(null, null, "no connection", LinkReason.Say(ReasonCodes.Connection, Risk.Caution, LocalText.Of("Links.Why.Connection", url.Host).Quoting(e.Message)), null, null);
         }
         finally
         {
@@ -309,7 +310,7 @@ public sealed partial class LinkFollower : IDisposable
         }
         if (!Uri.TryCreate(url, location.OriginalString, out var next))
         {
-            return new Fetch(status, null, null, new LinkReason(ReasonCodes.Malformed, Risk.Caution, $"redirect to '{location.OriginalString}', which is not a URL"), null, null);
+            return new Fetch(status, null, null, LinkReason.Say(ReasonCodes.Malformed, Risk.Caution, LocalText.Of("Links.Why.BadRedirect", location.OriginalString)), null, null);
         }
         return new Fetch(status, next, null, null, null, null);
     }

@@ -1,3 +1,4 @@
+using PrPortal.Infrastructure.Text;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using PrPortal.Features.SenderAuth;
@@ -47,7 +48,7 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
         var tasks = distinct.Select(l => l.Link).Select((link, i) => i < options.MaxLinks
             ? CheckOneAsync(link, follower, blocklists, total.Token)
             : Task.FromResult(Result(link, [], null,
-                [new LinkReason(ReasonCodes.NotChecked, Risk.Caution, $"more than {options.MaxLinks} distinct links: this one was not followed")])))
+                [LinkReason.Say(ReasonCodes.NotChecked, Risk.Caution, LocalText.Of("Links.Why.NotChecked", options.MaxLinks))])))
             .Select(async t =>
             {
                 var result = await t;
@@ -74,7 +75,7 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
         if (link.Uri is not { } uri)
         {
             var relative = link.Error?.StartsWith("relative", StringComparison.Ordinal) == true;
-            return Result(link, [], null, [new LinkReason(relative ? ReasonCodes.Relative : ReasonCodes.Malformed, Risk.Caution, $"'{Shorten(link.Raw)}': {link.Error}")]);
+            return Result(link, [], null, [LinkReason.Say(relative ? ReasonCodes.Relative : ReasonCodes.Malformed, Risk.Caution, LocalText.Of("Links.Why.Malformed", Shorten(link.Raw)).Quoting(link.Error))]);
         }
         if (uri.Scheme is "mailto" or "tel" or "sms")
         {
@@ -94,19 +95,19 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
             var redirects = chain.Hops.Count(h => h.Status is >= 300 and < 400 || h.Note is "meta refresh" or "script location");
             if (redirects > options.LongChainHops && !reasons.Any(r => r.Code == ReasonCodes.TooManyHops))
             {
-                reasons.Add(new LinkReason(ReasonCodes.LongChain, Risk.Caution, $"{redirects} redirects before the page"));
+                reasons.Add(LinkReason.Say(ReasonCodes.LongChain, Risk.Caution, LocalText.Of("Links.Why.LongChain", redirects)));
             }
             if (chain.Final is { } final)
             {
                 if (Executable(final, chain.ContentType, chain.FileName) is { } exe)
                 {
-                    reasons.Add(new LinkReason(ReasonCodes.Executable, Risk.Danger, exe));
+                    reasons.Add(LinkReason.Say(ReasonCodes.Executable, Risk.Danger, exe));
                 }
                 if (ShownDomain(link.Text) is { } shown && final.Scheme is "http" or "https"
                     && !string.Equals(shown, Registrable(final.IdnHost), StringComparison.OrdinalIgnoreCase)
                     && !(_hosts.Shortener(shown) is not null && string.Equals(shown, Registrable(uri.IdnHost), StringComparison.OrdinalIgnoreCase)))
                 {
-                    reasons.Add(new LinkReason(ReasonCodes.TextMismatch, Risk.Danger, $"the link text shows {shown}, but the link ends at {Registrable(final.IdnHost)}"));
+                    reasons.Add(LinkReason.Say(ReasonCodes.TextMismatch, Risk.Danger, LocalText.Of("Links.Why.TextMismatch", shown, Registrable(final.IdnHost))));
                 }
             }
             return Result(link, chain.Hops, chain.Final?.AbsoluteUri, reasons);
@@ -114,7 +115,7 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return Result(link, [new Hop(uri.AbsoluteUri, null, "not finished")], null,
-                [new LinkReason(ReasonCodes.TimeLimit, Risk.Caution, $"the release check's limit of {options.TotalSeconds:0.#} s ran out before this link was followed to its end")]);
+                [LinkReason.Say(ReasonCodes.TimeLimit, Risk.Caution, LocalText.Of("Links.Why.TimeLimit", options.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)))]);
         }
     }
 
@@ -122,51 +123,53 @@ public sealed partial class LinkRiskChecker(LinkRiskOptions options, IDnsResolve
     {
         if (HostChecks.WrittenInPunycode(link.Raw))
         {
-            reasons.Add(new LinkReason(ReasonCodes.Punycode, Risk.Caution, $"written in punycode: it shows as {HostChecks.Unicode(link.Uri!.IdnHost)}"));
+            reasons.Add(LinkReason.Say(ReasonCodes.Punycode, Risk.Caution, LocalText.Of("Links.Why.Punycode", HostChecks.Unicode(link.Uri!.IdnHost))));
         }
         foreach (var host in hosts)
         {
             var bare = host.Trim('[', ']');
             if (System.Net.IPAddress.TryParse(bare, out _))
             {
-                reasons.Add(new LinkReason(ReasonCodes.IpLiteral, Risk.Caution, $"{bare} is an IP address, not a name: filters treat such links as suspect"));
+                reasons.Add(LinkReason.Say(ReasonCodes.IpLiteral, Risk.Caution, LocalText.Of("Links.Why.IpLiteral", bare)));
                 continue;
             }
             if (_hosts.Shortener(host) is { } shortener)
             {
-                var end = chain.Final is { } f && !string.Equals(f.IdnHost, host, StringComparison.OrdinalIgnoreCase) ? $"; it leads to {f.IdnHost}" : "";
-                reasons.Add(new LinkReason(ReasonCodes.Shortener, Risk.Caution, $"{shortener} is a URL shortener{end}: link to the page itself"));
+                reasons.Add(LinkReason.Say(ReasonCodes.Shortener, Risk.Caution,
+                    chain.Final is { } f && !string.Equals(f.IdnHost, host, StringComparison.OrdinalIgnoreCase)
+                        ? LocalText.Of("Links.Why.ShortenerTo", shortener, f.IdnHost)
+                        : LocalText.Of("Links.Why.Shortener", shortener)));
             }
             if (HostChecks.Lookalike(host) is { } lookalike)
             {
-                reasons.Add(new LinkReason(ReasonCodes.Lookalike, Risk.Danger, $"{HostChecks.Describe(host)}: {lookalike}"));
+                reasons.Add(LinkReason.Say(ReasonCodes.Lookalike, Risk.Danger, LocalText.Of("Links.Why.Lookalike", HostChecks.Describe(host)).Quoting(lookalike)));
             }
             foreach (var listing in await blocklists.CheckAsync(host, Registrable(host), cancellationToken))
             {
                 reasons.Add(listing.IsError
-                    ? new LinkReason(ReasonCodes.BlocklistError, Risk.Caution, $"{listing.Zone} could not say for {listing.Name}: {listing.Meaning} ({listing.Code})")
-                    : new LinkReason(ReasonCodes.Listed, listing.Level, $"{listing.Name} is listed on {listing.Zone}: {listing.Meaning} ({listing.Code})"));
+                    ? LinkReason.Say(ReasonCodes.BlocklistError, Risk.Caution, LocalText.Of("Links.Why.BlocklistError", listing.Zone, listing.Name).Quoting($"{listing.Meaning} ({listing.Code})"))
+                    : LinkReason.Say(ReasonCodes.Listed, listing.Level, LocalText.Of("Links.Why.Listed", listing.Name, listing.Zone).Quoting($"{listing.Meaning} ({listing.Code})")));
             }
         }
     }
 
     private string Registrable(string host) => suffixes.OrganizationalDomain(host.Trim('[', ']'));
 
-    private static string? Executable(Uri final, string? contentType, string? fileName)
+    private static LocalText? Executable(Uri final, string? contentType, string? fileName)
     {
         if (fileName is not null && ExecutableExtensions.Any(e => fileName.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
         {
-            return $"it downloads the program file '{fileName}'";
+            return LocalText.Of("Links.Why.ExeFile", fileName);
         }
         if (contentType is not null && ExecutableTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase))
         {
-            return $"it downloads a program ({contentType})";
+            return LocalText.Of("Links.Why.ExeType", contentType);
         }
         var path = final.AbsolutePath;
         var extension = ExecutableExtensions.FirstOrDefault(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
         if (extension is not null && contentType is null or "application/octet-stream" && !(extension == ".com" && path.Length <= 5))
         {
-            return $"it points at a program file ({extension})";
+            return LocalText.Of("Links.Why.ExeExtension", extension);
         }
         return null;
     }
