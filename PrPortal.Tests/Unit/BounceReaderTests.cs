@@ -266,4 +266,35 @@ public sealed class BounceReaderTests
 
         Assert.Equal("systemerror", recipient.Classification.Reason);
     }
+
+    [Fact]
+    public void A_report_whose_boundary_never_comes_is_read_once_from_its_text_with_the_transcripts_reply()
+    {
+        // multipart/report without a single boundary line: MimeKit sees it all as the preamble. Its one
+        // recipient has no diagnostic of its own: the session transcript's reply is what the server said.
+        var mail = """
+            From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.edu>
+            To: bounce+d1@bounce.prportal.example
+            Subject: Returned mail: Service unavailable
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="never.seen"
+
+               ----- The following addresses had permanent fatal errors -----
+            <taro@example.edu>
+
+               ----- Transcript of session follows -----
+            554 5.3.0 <taro@example.edu>... Service unavailable
+
+            Reporting-MTA: dns; mx.example.edu
+
+            Final-Recipient: RFC822; hanako@example.edu
+            Action: failed
+            Status: 5.5.0
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("hanako@example.edu", recipient.Recipient.Recipient);
+        Assert.Equal("systemerror", recipient.Classification.Reason);
+    }
 }

@@ -76,6 +76,16 @@ public sealed class FactsFirstTests
     [InlineData("450 メールボックスの容量を超えています", "mailboxfull")]
     public void Japanese_notices_are_read_too(string reply, string reason) => Assert.Equal(reason, Classifier.ClassifyReply(reply).Reason);
 
+    [Fact]
+    public void A_450_says_only_that_the_mailbox_is_unavailable_for_now()
+    {
+        // RFC 5321: 450 is "mailbox unavailable" (busy, or held for policy), not a fault of the server's system.
+        var result = Classifier.Classify("4.0.0", 450, "450 4.0.0 Temporary failure");
+
+        Assert.Equal("onhold", result.Reason);
+        Assert.Equal("systemerror", Classifier.ClassifyReply("451 4.3.0 Local error in processing").Reason);
+    }
+
     [Theory]
     // Spectrum's (Charter's) documented AUP codes: 1310–1340 are connection and rate limits, 1010 a blocked IP.
     [InlineData("421 4.7.0 cmsmtp 192.0.2.9 Too many connections AUP#In-1340", "toomanyconn", false)]

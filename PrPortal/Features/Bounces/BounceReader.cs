@@ -56,7 +56,8 @@ public static partial class BounceReader
         if (statuses.Count > 0)
         {
             var recipients = new List<BounceRecipient>();
-            foreach (var group in statuses.SelectMany(s => s.StatusGroups.Skip(1)))
+            var groups = statuses.SelectMany(s => s.StatusGroups.Skip(1)).ToList();
+            foreach (var group in groups)
             {
                 var address = Address(group["Final-Recipient"]) ?? Address(group["Original-Recipient"]);
                 if (address is null)
@@ -70,6 +71,8 @@ public static partial class BounceReader
                 {
                     diagnostic = diagnostic.Length == 0 ? paragraph : diagnostic + "\n" + paragraph;
                 }
+                // Nothing said of this recipient by name: the one recipient's reply is the session transcript's (Sendmail).
+                diagnostic = diagnostic.Length == 0 && groups.Count == 1 ? TranscriptReplies(text) : diagnostic;
                 diagnostic += TranscriptCommand(text, address);
                 var status = Unfold(group["Status"]).Split(' ').FirstOrDefault(s => StatusPattern().IsMatch(s)) ?? FindStatus(diagnostic);
                 recipients.Add(new BounceRecipient(address, Unfold(group["Action"]).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic, TypeOf(group["Diagnostic-Code"])));
@@ -192,6 +195,10 @@ public static partial class BounceReader
             {
                 diagnostic = diagnostic.Length == 0 ? paragraph : diagnostic + "\n" + paragraph;
             }
+            if (diagnostic.Length == 0 && Regex.Matches(fullText, "^Final-Recipient:", RegexOptions.Multiline | RegexOptions.IgnoreCase).Count == 1)
+            {
+                diagnostic = TranscriptReplies(text);
+            }
             var status = Unfold(fields.GetValueOrDefault("Status")).Split(' ').FirstOrDefault(x => StatusPattern().IsMatch(x)) ?? FindStatus(diagnostic);
             recipients.Add(new BounceRecipient(address, Unfold(fields.GetValueOrDefault("Action")).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic, TypeOf(fields.GetValueOrDefault("Diagnostic-Code"))));
         }
@@ -225,7 +232,8 @@ public static partial class BounceReader
                 multiparts.Add(nested);
             }
         }
-        return multiparts.SelectMany(m => new[] { m.Preamble, m.Epilogue }).Where(t => !string.IsNullOrWhiteSpace(t))!;
+        // (The iterator visits the root as well: each multipart's text once.)
+        return multiparts.Distinct().SelectMany(m => new[] { m.Preamble, m.Epilogue }).Where(t => !string.IsNullOrWhiteSpace(t))!;
     }
 
     /// <summary>The readable notice, without the returned original message.</summary>
@@ -304,6 +312,24 @@ public static partial class BounceReader
         }
         return Unfold(string.Join(' ', taken));
     }
+
+    /// <summary>
+    /// The replies in Sendmail's "Transcript of session follows" (lines starting with a reply code, with or
+    /// without "<<< "), for a report whose one recipient has no diagnostic of its own; empty without a transcript.
+    /// </summary>
+    private static string TranscriptReplies(string text)
+    {
+        var at = text.IndexOf("Transcript of session follows", StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return "";
+        }
+        var replies = text[at..].Split('\n').Skip(1).Select(l => l.Trim()).Where(l => TranscriptReply().IsMatch(l)).Take(5);
+        return string.Join("\n", replies);
+    }
+
+    [GeneratedRegex(@"^(?:<<<\s*)?[45]\d\d[ -]")]
+    private static partial Regex TranscriptReply();
 
     /// <summary>"\n>>> DATA" when the session transcript shows which command the reply naming the address answered.</summary>
     private static string TranscriptCommand(string text, string address)
