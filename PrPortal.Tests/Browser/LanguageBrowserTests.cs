@@ -13,8 +13,8 @@ namespace PrPortal.Tests.Browser;
 public sealed class StoryBrowserPortal() : BrowserPortal(new Dictionary<string, string> { ["Demo:DetectIncident"] = "true" });
 
 /// <summary>
-/// Every page, signed in, in Japanese and then in English: no English sentence and no resource key in the
-/// Japanese pages, no Japanese in the English ones. What the data says (company names, release titles,
+/// Every page, signed in, in Japanese and then in English (and the dialogs opened from them): no English
+/// sentence and no resource key in the Japanese pages, no Japanese in the English ones. What the data says (company names, release titles,
 /// people's names, notes) is the data's own language and is taken out first.
 /// </summary>
 [Trait("Category", "Browser")]
@@ -35,6 +35,20 @@ public sealed partial class LanguageBrowserTests(StoryBrowserPortal browser, ITe
         await BrowserPortal.WaitForCircuitAsync(page);
 
         var findings = new List<string>();
+        async Task ReadAsync(string where, string selector)
+        {
+            // What the remote servers and the templates say is shown as received (marked .verbatim): not the UI's words.
+            var text = await page.EvaluateAsync<string>("s => { const root = document.querySelector(s); root.querySelectorAll('.verbatim').forEach(e => e.style.display = 'none'); const t = root.innerText; root.querySelectorAll('.verbatim').forEach(e => e.style.display = ''); return t; }", selector);
+            text = await WithoutDataAsync(text, data);
+            foreach (var key in keys.Where(k => text.Contains(k, StringComparison.Ordinal)))
+            {
+                findings.Add($"{where}: resource key {key}");
+            }
+            var foreign = culture.StartsWith("ja", StringComparison.Ordinal)
+                ? EnglishSentence().Matches(text).Select(m => m.Value).Where(s => !Allowed(s))
+                : JapaneseRun().Matches(text).Select(m => m.Value);
+            findings.AddRange(foreign.Distinct().Select(s => $"{where}: \"{s}\""));
+        }
         foreach (var path in await PagesAsync())
         {
             await page.GotoAsync(path);
@@ -42,18 +56,20 @@ public sealed partial class LanguageBrowserTests(StoryBrowserPortal browser, ITe
             // Let the page's data load (tables, charts) before reading it.
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await page.WaitForTimeoutAsync(700);
-            // What the remote servers and the templates say is shown as received (marked .verbatim): not the UI's words.
-            var text = await page.EvaluateAsync<string>("() => { document.querySelectorAll('.verbatim').forEach(e => e.style.display = 'none'); const t = document.body.innerText; document.querySelectorAll('.verbatim').forEach(e => e.style.display = ''); return t; }");
-            text = await WithoutDataAsync(text, data);
-            foreach (var key in keys.Where(k => text.Contains(k, StringComparison.Ordinal)))
-            {
-                findings.Add($"{path}: resource key {key}");
-            }
-            var foreign = culture.StartsWith("ja", StringComparison.Ordinal)
-                ? EnglishSentence().Matches(text).Select(m => m.Value).Where(s => !Allowed(s))
-                : JapaneseRun().Matches(text).Select(m => m.Value);
-            findings.AddRange(foreign.Distinct().Select(s => $"{path}: \"{s}\""));
+            await ReadAsync(path, "body");
             await BrowserPortal.ScreenshotAsync(page, $"60-language-{culture}-{path.Trim('/').Replace('/', '-')}");
+        }
+        // The dialogs people open from those pages speak the same language.
+        foreach (var (path, button) in await DialogsAsync())
+        {
+            await page.GotoAsync(path);
+            await BrowserPortal.WaitForCircuitAsync(page);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await page.Locator(button).First.ClickAsync();
+            await Assertions.Expect(page.Locator(".mud-dialog").First).ToBeVisibleAsync();
+            await page.WaitForTimeoutAsync(700);
+            await ReadAsync($"{path} {button}", ".mud-dialog");
+            await BrowserPortal.ScreenshotAsync(page, $"62-dialog-{culture}-{path.Trim('/').Replace('/', '-')}-{button.Trim('#', '.').Split(' ')[^1].Trim('.', '#')}");
         }
         foreach (var finding in findings)
         {
@@ -121,6 +137,22 @@ public sealed partial class LanguageBrowserTests(StoryBrowserPortal browser, ITe
             pages.Add($"/resend/{batch}");
         }
         return pages;
+    }
+
+    private async Task<IReadOnlyList<(string Path, string Button)>> DialogsAsync()
+    {
+        var dialogs = new List<(string, string)>
+        {
+            ("/reports", "#company-table .contact-button"), ("/reports", "#company-table .resend-button"),
+            ("/admin/users", "#add-user"), ("/blocklists", "#add-zone"),
+        };
+        using var scope = browser.Portal.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        if (await db.Incidents.OrderBy(i => i.Id).Select(i => (int?)i.Id).FirstOrDefaultAsync() is { } incident)
+        {
+            dialogs.Add(($"/incidents/{incident}", "#incident-notice"));
+        }
+        return dialogs;
     }
 
     /// <summary>What the data says in its own language: companies, releases, people, contacts' notes.</summary>
