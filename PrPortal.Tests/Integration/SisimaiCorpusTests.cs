@@ -116,5 +116,51 @@ public sealed class SisimaiCorpusTests(ITestOutputHelper output)
         Assert.Empty(differences);
     }
 
+    [Fact]
+    public void A_notice_re_encoded_in_base64_or_quoted_printable_says_the_same()
+    {
+        // The same words in another transfer encoding (as a relay or a mail client may re-encode them)
+        // must give the same recipients and reasons: the reader reads content, not the encoding.
+        var classifier = new BounceClassifier(ReplyClassifier.BuiltIn());
+        var differences = new List<string>();
+        var files = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora", "sisimai", "eml"), "*.eml");
+        string Read(IEnumerable<MimeKit.MimeMessage> messages) => string.Join(" | ", messages.SelectMany(classifier.Classify)
+            .Select(r => $"{r.Recipient.Recipient.ToLowerInvariant()} {r.Classification.Reason}"));
+        foreach (var file in files)
+        {
+            var original = Read(BounceFile.Load(file));
+            foreach (var encoding in new[] { MimeKit.ContentEncoding.Base64, MimeKit.ContentEncoding.QuotedPrintable })
+            {
+                var messages = BounceFile.Load(file);
+                foreach (var part in messages.SelectMany(m => m.BodyParts).OfType<MimeKit.TextPart>())
+                {
+                    part.ContentTransferEncoding = encoding;
+                }
+                using var stream = new MemoryStream();
+                foreach (var message in messages)
+                {
+                    if (messages.Count > 1)
+                    {
+                        stream.Write("From MAILER-DAEMON  Thu Apr 29 23:34:45 2015\n"u8); // an mbox again
+                    }
+                    message.WriteTo(stream);
+                    stream.Write("\n"u8);
+                }
+                stream.Position = 0;
+                var again = Read(BounceFile.Load(stream));
+                if (again != original)
+                {
+                    differences.Add($"{Path.GetFileName(file)} as {encoding}: [{original}] became [{again}]");
+                }
+            }
+        }
+        foreach (var line in differences)
+        {
+            output.WriteLine(line);
+        }
+        Assert.True(files.Length > 100, "the corpus is there");
+        Assert.Empty(differences);
+    }
+
     private static string Short(string? text) => text is null ? "" : text.Length > 160 ? text[..160] : text;
 }
