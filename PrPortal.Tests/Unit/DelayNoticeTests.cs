@@ -6,6 +6,17 @@ namespace PrPortal.Tests.Unit;
 public sealed class DelayNoticeTests
 {
     [Fact]
+    public void The_japanese_notice_has_no_half_width_space_between_japanese_words()
+    {
+        var filled = DelayNotice.Fill(DelayNotice.Default("ja"), new DateTime(2026, 11, 30, 8, 13, 0, DateTimeKind.Utc), "新製品発表のお知らせ", "株式会社さくらテック");
+
+        // "株式会社さくらテックの「…」", "2026-11-30 17:13（日本時間）に配信": no stray ASCII space inside Japanese.
+        Assert.Contains("株式会社さくらテックの「新製品発表のお知らせ」", filled.Text);
+        Assert.Contains("17:13（日本時間）に配信", filled.Text);
+        Assert.DoesNotMatch(@"[\u3040-\u30ff\u4e00-\u9fff）」] (?=[\u3040-\u30ff\u4e00-\u9fff（「])", filled.Text);
+    }
+
+    [Fact]
     public void The_built_in_templates_are_valid()
     {
         Assert.Empty(DelayNotice.Validate(DelayNotice.Default("ja")));

@@ -78,7 +78,7 @@ public sealed class ResendTests
         Assert.Equal(planReleases, plan.ReleaseIds);
         Assert.Equal("【再送】" + delivery.Release!.Title, sample.Subject);
         Assert.StartsWith("このプレスリリースは遅れてお届けしています。", sample.TextBody ?? "");
-        Assert.Contains($"{delivery.Release.Company!.Name} の「{delivery.Release.Title}」", sample.TextBody);
+        Assert.Contains($"{delivery.Release.Company!.Name}の「{delivery.Release.Title}」", sample.TextBody);
         // Below the notice, the release itself: its HTML byte for byte, and its text.
         var original = new PrPortal.Features.Delivery.ReleaseContent(delivery.Release.Html, delivery.Release.Text);
         Assert.NotNull(delivery.Release.Html);

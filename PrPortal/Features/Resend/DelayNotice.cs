@@ -26,8 +26,8 @@ public static partial class DelayNotice
             "<p style=\"padding:8px;border:1px solid #c77;background:#fff4f4\"><strong>This release reaches you late.</strong> It was first sent on {original_sent_at}, but a fault in our delivery system kept it from arriving. We apologise. The release \"{release_title}\" from {company} follows unchanged.</p>",
             "This release reaches you late. It was first sent on {original_sent_at}, but a fault in our delivery system kept it from arriving. We apologise.\nThe release \"{release_title}\" from {company} follows unchanged.")
         : new("ja", "【再送】",
-            "<p style=\"padding:8px;border:1px solid #c77;background:#fff4f4\"><strong>このプレスリリースは遅れてお届けしています。</strong>{original_sent_at} に配信したものですが、配信システムの障害によりお届けできていませんでした。ご迷惑をおかけし申し訳ございません。以下、{company} の「{release_title}」を当時のままお送りします。</p>",
-            "このプレスリリースは遅れてお届けしています。\n{original_sent_at} に配信したものですが、配信システムの障害によりお届けできていませんでした。ご迷惑をおかけし申し訳ございません。\n以下、{company} の「{release_title}」を当時のままお送りします。");
+            "<p style=\"padding:8px;border:1px solid #c77;background:#fff4f4\"><strong>このプレスリリースは遅れてお届けしています。</strong>{original_sent_at}に配信したものですが、配信システムの障害によりお届けできていませんでした。ご迷惑をおかけし申し訳ございません。以下、{company}の「{release_title}」を当時のままお送りします。</p>",
+            "このプレスリリースは遅れてお届けしています。\n{original_sent_at}に配信したものですが、配信システムの障害によりお届けできていませんでした。ご迷惑をおかけし申し訳ございません。\n以下、{company}の「{release_title}」を当時のままお送りします。");
 
     [GeneratedRegex(@"\{([^{}]*)\}")]
     private static partial Regex Placeholder();
