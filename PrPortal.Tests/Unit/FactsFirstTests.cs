@@ -76,6 +76,19 @@ public sealed class FactsFirstTests
     [InlineData("450 メールボックスの容量を超えています", "mailboxfull")]
     public void Japanese_notices_are_read_too(string reply, string reason) => Assert.Equal(reason, Classifier.ClassifyReply(reply).Reason);
 
+    [Theory]
+    // RFC 3463's mailbox subject: X.2.0 other (the mailbox refused it), X.2.2 full, X.2.3 over an administrative size limit.
+    [InlineData("550 5.2.0 Message refused", "filtered")]
+    [InlineData("450 4.2.0 <a@example.jp>: Recipient address rejected: Greylisted", "filtered")]
+    [InlineData("552 5.2.2 Over quota", "mailboxfull")]
+    [InlineData("552 5.2.3 Message length exceeds administrative limit", "exceedlimit")]
+    public void The_mailbox_status_detail_says_which_mailbox_trouble(string reply, string reason)
+    {
+        var result = Classifier.ClassifyReply(reply);
+
+        Assert.True(reason == result.Reason, $"{reply}: {result.Reason} ({result.Why})");
+    }
+
     [Fact]
     public void A_450_says_only_that_the_mailbox_is_unavailable_for_now()
     {
