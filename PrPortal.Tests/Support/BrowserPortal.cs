@@ -53,6 +53,9 @@ public class BrowserPortal : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
         });
         Directory.CreateDirectory(ScreenshotFolder);
+        // A page under a loaded machine (the whole suite on two cores) may take more than Playwright's 5 s to
+        // show what it will show; expectations wait as long as actions do.
+        Assertions.SetDefaultExpectTimeout(15_000);
     }
 
     public async Task<IPage> NewPageAsync(int width = 1366, int height = 768)

@@ -64,6 +64,8 @@ public sealed class RecipientNoticeTests
         Assert.Equal((BatchKind.RecipientNotice, ResendBatchState.Completed), (batch.Kind, batch.State));
         Assert.All(await db.ResendItems.AsNoTracking().Where(i => i.BatchId == batchId).ToListAsync(), i => Assert.Equal(RecipientCategory.MediaUser, i.Category));
         Assert.False(await db.FailedDeliveries.AnyAsync(f => f.ResendState != ResendState.NotResent));
+        // Each notice's reply went through the attempt pipeline (counted per IP × provider, seen by the detector), as notice mail.
+        Assert.Equal(plan.Total, await db.AttemptRollups.Where(r => r.TrafficClass == TrafficClass.Notice).SumAsync(r => r.Count));
         Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "notice.created" && a.Subject == $"incident {incident}"));
 
         // Again for the same incident: nobody is told twice; the other categories still can be.

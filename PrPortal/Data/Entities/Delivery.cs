@@ -11,6 +11,8 @@ public enum TrafficClass
     Probe = 2,
     Test = 3,
     Drill = 4,
+    /// <summary>A notice to recipients about mail they missed: service mail, tied to no delivery, never damage.</summary>
+    Notice = 5,
 }
 
 public enum DeliveryStatus

@@ -171,6 +171,9 @@ public sealed class ResendRunner(
                     var message = RecipientNoticeService.Build(batch, item.MessageId, serviceFrom, mail.Email,
                         missed.ByRecipient.GetValueOrDefault(mail.RecipientId, []), missed.From, missed.Until);
                     results = await sender.SendNoticeAsync(serviceFrom, mail.Email, message, ip, cancellationToken);
+                    // Its reply goes through the pipeline like any mail from our IPs: counted per IP × provider and
+                    // seen by the detector (a refusal of a notice is evidence of a block too), stored on no delivery.
+                    await recorder.RecordAsync(results, cancellationToken, TrafficClass.Notice);
                 }
                 else
                 {
