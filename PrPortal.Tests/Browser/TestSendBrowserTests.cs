@@ -11,7 +11,7 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
     private async Task<int> TestIncidentOfAsync(string ip)
     {
         var factory = browser.Portal.Service<Microsoft.EntityFrameworkCore.IDbContextFactory<PrPortal.Data.PortalDbContext>>();
-        var until = DateTime.UtcNow.AddSeconds(20);
+        var until = DateTime.UtcNow.AddSeconds(45);
         while (true)
         {
             await using (var db = await factory.CreateDbContextAsync())
@@ -25,7 +25,7 @@ public sealed class TestSendBrowserTests(BrowserPortal browser) : IClassFixture<
                     return found;
                 }
             }
-            Assert.True(DateTime.UtcNow < until, $"no open test incident holds {ip} within 20 s");
+            Assert.True(DateTime.UtcNow < until, $"no open test incident holds {ip} within 45 s");
             await Task.Delay(250);
         }
     }

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using PrPortal.Data;
 using PrPortal.Data.Entities;
 using PrPortal.Sandbox.Scenarios;
-using Quartz;
 
 namespace PrPortal.Sandbox;
 
@@ -14,8 +13,7 @@ namespace PrPortal.Sandbox;
 /// </summary>
 public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<PortalDbContext> factory,
     Features.Blocklists.BlocklistService blocklists, Features.Blocklists.Snds.SndsImporter snds,
-    Features.SenderAuth.SenderAuthOptions senderAuth, Features.SenderAuth.SenderDomainService senderDomains,
-    ISchedulerFactory schedulers, Hosting.ScheduleOptions schedules, ILogger<SandboxHostedService> logger)
+    Features.SenderAuth.SenderAuthOptions senderAuth, Features.SenderAuth.SenderDomainService senderDomains, ILogger<SandboxHostedService> logger)
     : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
@@ -60,31 +58,16 @@ public sealed class SandboxHostedService(SandboxWorld world, IDbContextFactory<P
         // The demo shows its listings at once rather than at the next hourly check or daily import.
         if (world.Options.ApplyIncident && !await db.BlocklistResults.AnyAsync(cancellationToken))
         {
-            await RunFirstAsync("blocklist-check", () => blocklists.CheckNowAsync(CancellationToken.None), cancellationToken);
+            RunInBackground("blocklist check", () => blocklists.CheckNowAsync(CancellationToken.None));
         }
         if (world.Options.ApplyIncident && !await db.SndsImports.AnyAsync(cancellationToken))
         {
-            await RunFirstAsync("snds-import", () => snds.ImportAsync(null, CancellationToken.None), cancellationToken);
+            RunInBackground("SNDS import", () => snds.ImportAsync(null, CancellationToken.None));
         }
         if (await db.SenderDomains.AnyAsync(d => d.CheckedAtUtc == null, cancellationToken))
         {
-            await RunFirstAsync("sender-domains", () => senderDomains.CheckAllAsync(CancellationToken.None), cancellationToken);
+            RunInBackground("sender domain check", () => senderDomains.CheckAllAsync(CancellationToken.None));
         }
-    }
-
-    /// <summary>
-    /// The demo's first run of a job: through the scheduler when it runs, so the jobs page shows it as the
-    /// job's last run (with its time, duration and outcome); without a scheduler, straight in the background.
-    /// </summary>
-    private async Task RunFirstAsync(string job, Func<Task> work, CancellationToken cancellationToken)
-    {
-        if (schedules.Enabled)
-        {
-            var scheduler = await schedulers.GetScheduler(cancellationToken);
-            await scheduler.TriggerJob(new JobKey(job, "portal"), cancellationToken);
-            return;
-        }
-        RunInBackground(job, work);
     }
 
     private void RunInBackground(string what, Func<Task> work)

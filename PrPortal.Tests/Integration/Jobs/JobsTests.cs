@@ -66,28 +66,6 @@ public sealed class JobsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_demos_first_checks_at_start_are_the_jobs_last_runs_not_a_dash()
-    {
-        // The demo checks the blocklists, imports SNDS and checks the sender domains at once on first start:
-        // through the scheduler, so the jobs page shows when they ran and how it went.
-        IReadOnlyList<JobRow> jobs = [];
-        var firstRuns = new[] { "blocklist-check", "snds-import", "sender-domains" };
-        for (var i = 0; i < 300 && !firstRuns.All(n => jobs.Any(j => j.Name == n && j.LastSucceeded is not null)); i++)
-        {
-            await Task.Delay(200);
-            jobs = await Jobs.ListAsync(default);
-        }
-
-        Assert.All(firstRuns, name =>
-        {
-            var job = jobs.Single(j => j.Name == name);
-            Assert.True(job.LastSucceeded == true, $"{name}: {job.LastError}");
-            Assert.NotNull(job.LastRunUtc);
-            Assert.True(job.RunCount >= 1);
-        });
-    }
-
-    [Fact]
     public async Task Run_now_runs_the_daily_report_and_its_outcome_is_kept()
     {
         await Jobs.RunNowAsync(Support, "daily-report", default);
