@@ -1,4 +1,4 @@
-using PrPortal.Features.Reports;
+using PrPortal.Components.Shared;
 
 namespace PrPortal.Tests.Unit;
 
@@ -15,7 +15,7 @@ public sealed class ChartAxisTests
     [InlineData(7_300, 2_000)]
     public void The_tick_spacing_is_a_round_step_giving_about_five_ticks(long highest, int step)
     {
-        Assert.Equal(step, AffectedPage.NiceStep(highest));
+        Assert.Equal(step, ChartAxis.NiceStep(highest));
         Assert.InRange(Math.Ceiling(Math.Max(1, highest) / (double)step), 1, 6);
     }
 }

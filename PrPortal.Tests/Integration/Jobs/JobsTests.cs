@@ -83,6 +83,27 @@ public sealed class JobsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pending_one_off_run_does_not_hide_the_jobs_schedule()
+    {
+        // A "run now" is a one-off trigger beside the cron one; while it waits, the page still shows the schedule.
+        var scheduler = await _portal.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+        var pending = Quartz.TriggerBuilder.Create().WithIdentity("a-run-now", "portal").ForJob("daily-report", "portal")
+            .StartAt(DateTimeOffset.UtcNow.AddHours(1)).Build();
+        await scheduler.ScheduleJob(pending);
+        try
+        {
+            var job = (await Jobs.ListAsync(default)).Single(j => j.Name == "daily-report");
+
+            Assert.Equal("0 0 9 * * ?", job.Cron);
+            Assert.Equal(0, job.NextRunUtc!.Value.Hour); // the schedule's next run (09:00 JST), not the one-off's
+        }
+        finally
+        {
+            await scheduler.UnscheduleJob(pending.Key);
+        }
+    }
+
+    [Fact]
     public async Task A_job_can_be_paused_and_resumed_but_not_by_an_account_manager()
     {
         await Jobs.SetPausedAsync(Support, "bounce-mailbox", true, default);

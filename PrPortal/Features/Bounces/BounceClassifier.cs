@@ -77,4 +77,3 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
     [GeneratedRegex(@"\bdelay|could not send message for past|cannot send message for \d+ days|warning: message .* delayed", RegexOptions.IgnoreCase)]
     private static partial Regex DelayNotice();
 }
-

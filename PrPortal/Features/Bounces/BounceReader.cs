@@ -164,12 +164,9 @@ public static partial class BounceReader
     private static List<BounceRecipient> DsnFieldsInText(string fullText, string text)
     {
         var recipients = new List<BounceRecipient>();
-        foreach (var block in fullText.Replace("\r\n", "\n").Split("\n\n"))
+        var blocks = fullText.Replace("\r\n", "\n").Split("\n\n").Where(b => b.Contains("Final-Recipient:", StringComparison.OrdinalIgnoreCase)).ToList();
+        foreach (var block in blocks)
         {
-            if (!block.Contains("Final-Recipient:", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
             var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             string? last = null;
             foreach (var line in block.Split('\n'))
@@ -195,10 +192,8 @@ public static partial class BounceReader
             {
                 diagnostic = diagnostic.Length == 0 ? paragraph : diagnostic + "\n" + paragraph;
             }
-            if (diagnostic.Length == 0 && Regex.Matches(fullText, "^Final-Recipient:", RegexOptions.Multiline | RegexOptions.IgnoreCase).Count == 1)
-            {
-                diagnostic = TranscriptReplies(text);
-            }
+            // Nothing said of this recipient by name: the one recipient's reply is the session transcript's (Sendmail).
+            diagnostic = diagnostic.Length == 0 && blocks.Count == 1 ? TranscriptReplies(text) : diagnostic;
             var status = Unfold(fields.GetValueOrDefault("Status")).Split(' ').FirstOrDefault(x => StatusPattern().IsMatch(x)) ?? FindStatus(diagnostic);
             recipients.Add(new BounceRecipient(address, Unfold(fields.GetValueOrDefault("Action")).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic, TypeOf(fields.GetValueOrDefault("Diagnostic-Code"))));
         }

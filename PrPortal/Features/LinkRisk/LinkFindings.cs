@@ -17,8 +17,11 @@ public sealed record LinkReason(string Code, Risk Level, string Detail)
     public string? Words { get; init; }
 
     /// <summary>A reason whose detail is a sentence from the resources; <see cref="Detail"/> is its English, for the verb and the API.</summary>
-    public static LinkReason Say(string code, Risk level, Infrastructure.Text.LocalText words) =>
-        new(code, level, Infrastructure.Text.LocalText.Plain(words.Encode())) { Words = words.Encode() };
+    public static LinkReason Say(string code, Risk level, Infrastructure.Text.LocalText words)
+    {
+        var encoded = words.Encode();
+        return new(code, level, Infrastructure.Text.LocalText.Plain(encoded)) { Words = encoded };
+    }
 
     public override string ToString() => $"{Code}: {Detail}";
 }
