@@ -25,8 +25,12 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
 
     // Sisimai's two words for "no reason found": onhold when the notice says something about the recipient
     // that no rule can decide, undefined only when it says nothing at all about them.
+    // A Postfix diagnostic that is not an SMTP reply (X-Postfix) and says nothing a rule knows is Postfix's
+    // own delivery agent failing: a mailer error.
     private static Classification Undecided(BounceRecipient r, Classification found) =>
-        found.Reason == "undefined" && !r.Unreported && !string.IsNullOrWhiteSpace(r.Diagnostic)
+        found.Reason == "undefined" && r.DiagnosticType == "x-postfix"
+            ? new Classification("mailererror", false, null) { Why = $"{found.Why}; diagnostic type X-Postfix: Postfix's own delivery agent failed" }
+        : found.Reason == "undefined" && !r.Unreported && !string.IsNullOrWhiteSpace(r.Diagnostic)
             ? new Classification("onhold", false, null) { Why = $"{found.Why}: the notice's words about it decide nothing (onhold)" }
             : found;
 

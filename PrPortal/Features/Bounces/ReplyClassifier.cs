@@ -179,14 +179,16 @@ public sealed partial class ReplyClassifier
         }
         // A specific mailbox status (5.1.x, 5.2.x) is a fact about the recipient, whatever the command.
         var aboutMailbox = status?.Split('.') is [_, "1" or "2", not "0"];
+        // Permanent when the reply code or, where the code is not at hand, the status class says so.
+        var permanent = code >= 500 || (code == 0 && status?.StartsWith("5.", StringComparison.Ordinal) == true);
         return stage switch
         {
             // Refused before any recipient was named: the connecting IP or its greeting is refused;
             // a temporary system failure at the greeting is the server's own trouble.
-            "connect" when !aboutMailbox && (code >= 500 || found.Reason is "undefined" or "rejected" or "userunknown" or "syntaxerror") =>
+            "connect" when !aboutMailbox && (permanent || found.Reason is "undefined" or "rejected" or "userunknown" or "syntaxerror") =>
                 new Classification("blocked", true, found.List),
             "mail" when found.Reason is "userunknown" or "hostunknown" or "undefined" or "syntaxerror"
-                || (found.Reason is "systemerror" or "networkerror" && code >= 500)
+                || (found.Reason is "systemerror" or "networkerror" && permanent)
                 || (found.Reason == "policyviolation" && !text.Contains("polic", StringComparison.OrdinalIgnoreCase)) =>
                 new Classification("rejected", false, found.List),
             // …unless the status itself says the mailbox does not exist (5.1.1).
