@@ -297,4 +297,86 @@ public sealed class BounceReaderTests
         Assert.Equal("hanako@example.edu", recipient.Recipient.Recipient);
         Assert.Equal("systemerror", recipient.Classification.Reason);
     }
+
+    [Fact]
+    public void An_ses_notification_names_only_the_recipients_in_its_json()
+    {
+        // SNS envelope: the notification is a JSON string in "Message", folded at line length; the sender,
+        // the source ARN and the unsubscribe URL all hold addresses that are not recipients.
+        var inner = """{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"taro@example.jp","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"},{"emailAddress":"hanako@example.jp","action":"failed","status":"5.2.2","diagnosticCode":"smtp; 552 5.2.2 Mailbox full"}]},"mail":{"source":"news@sender.example","sourceArn":"arn:aws:ses:us-west-2:123456789012:identity/news@sender.example","destination":["taro@example.jp","hanako@example.jp"]}}""";
+        var escaped = inner.Replace("\"", "\\\"");
+        var folded = string.Join("\n ", escaped.Chunk(120).Select(c => new string(c)));
+        var mail = $$"""
+            From: no-reply@sns.amazonaws.com
+            To: bounce+d1@bounce.prportal.example
+            Subject: AWS Notification Message
+            Content-Type: text/plain; charset=UTF-8
+
+            {
+              "Type" : "Notification",
+              "Message" : "{{folded}}",
+              "UnsubscribeURL" : "https://sns.example/?Action=Unsubscribe&Endpoint=news@sender.example"
+            }
+            """;
+
+        var recipients = Classify(mail);
+
+        Assert.Equal(["taro@example.jp", "hanako@example.jp"], recipients.Select(r => r.Recipient.Recipient));
+        Assert.Equal(["userunknown", "mailboxfull"], recipients.Select(r => r.Classification.Reason));
+    }
+
+    [Fact]
+    public void An_ses_complaint_and_delivery_are_feedback_and_delivered_for_the_named_recipients()
+    {
+        static string Mail(string json) => $"""
+            From: no-reply@sns.amazonaws.com
+            To: bounce+d1@bounce.prportal.example
+            Subject: AWS Notification Message
+            Content-Type: text/plain; charset=UTF-8
+
+            {json}
+            """;
+
+        var complaint = Assert.Single(Classify(Mail("""{"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"taro@example.jp"}]},"mail":{"source":"news@sender.example"}}""")));
+        var delivery = Assert.Single(Classify(Mail("""{"notificationType":"Delivery","delivery":{"recipients":["hanako@example.jp"],"smtpResponse":"250 2.6.0 Message received"},"mail":{"source":"news@sender.example"}}""")));
+
+        Assert.Equal(("taro@example.jp", "feedback"), (complaint.Recipient.Recipient, complaint.Classification.Reason));
+        Assert.Equal(("hanako@example.jp", "delivered"), (delivery.Recipient.Recipient, delivery.Classification.Reason));
+    }
+
+    [Fact]
+    public void A_returned_header_block_an_alias_and_a_delivery_file_name_no_recipient()
+    {
+        // Exim: the failed address, the alias it came from, a file delivery; then the original's headers pasted
+        // without a marker (its Message-ID and Received lines hold addresses too).
+        var mail = """
+            From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+            To: bounce+d1@bounce.prportal.example
+            Subject: Mail delivery failed: returning message to sender
+            Content-Type: text/plain
+
+            This message was created automatically by mail delivery software.
+
+            A message that you sent could not be delivered to one or more of its
+            recipients. This is a permanent error. The following address(es) failed:
+
+              taro@example.net
+                (generated from info@example.org)
+                SMTP error from remote mail server after RCPT TO:<taro@example.net>:
+                host mx.example.net [192.0.2.1]: 550 5.1.1 <taro@example.net>: Recipient address rejected: User unknown
+              /home/taro/mbox/taro@example.net
+                (ultimately generated from info@example.org)
+                mailbox is full (MTA-imposed quota exceeded while writing to file /home/taro/mbox)
+
+            Received: from sender.example by mx.example.net
+            	for taro@example.net; Mon, 1 Dec 2026 10:00:00 +0900
+            Message-ID: <20261201100000.ABC123@sender.example>
+            Subject: Press release
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("taro@example.net", recipient.Recipient.Recipient);
+        Assert.Equal("userunknown", recipient.Classification.Reason);
+    }
 }

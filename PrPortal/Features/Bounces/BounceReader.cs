@@ -83,6 +83,12 @@ public static partial class BounceReader
             }
         }
 
+        // Amazon SES's JSON notification names its recipients in the JSON.
+        if (SesNotification.Read(FullText(message)) is { } ses)
+        {
+            return ses;
+        }
+
         // A DSN forwarded or pasted into a plain-text notice still has its fields.
         var pasted = DsnFieldsInText(FullText(message), text);
         if (pasted.Count > 0)
@@ -140,7 +146,17 @@ public static partial class BounceReader
             {
                 continue;
             }
+            // A message's own identifiers and trace lines (Message-ID, References, Received) name no recipient.
+            if (TraceHeaderLine().IsMatch(text[(text.LastIndexOf('\n', m.Index) + 1)..m.Index]))
+            {
+                continue;
+            }
             var address = m.Value.Trim('<', '>', '.', ':', ';', '"', '\'', '(', ')', '[', ']');
+            // A file or pipe a local delivery wrote to ("/home/neko/mbox/kijitora@…") is not a mailbox.
+            if (address.StartsWith('/') || address.StartsWith('|'))
+            {
+                continue;
+            }
             if (!own.Contains(address) && !IsSystemAddress(address) && !candidates.Contains(address, StringComparer.OrdinalIgnoreCase))
             {
                 candidates.Add(address);
@@ -245,7 +261,34 @@ public static partial class BounceReader
         }
         text = Unquoted(text.Replace("\r\n", "\n"));
         var cut = markers.Select(m => text.IndexOf(m, StringComparison.OrdinalIgnoreCase)).Where(i => i > 0).DefaultIfEmpty(text.Length).Min();
-        return text[..cut];
+        return text[..Math.Min(cut, ReturnedHeaders(text))];
+    }
+
+    /// <summary>
+    /// Where the returned message's header block starts when a notice pastes it without a marker: the block of
+    /// header lines (at the start of lines, with their folded continuations) holding a header only a message
+    /// carries (Received, Return-Path, Message-ID, MIME-Version, DKIM-Signature). The text's length when none.
+    /// </summary>
+    private static int ReturnedHeaders(string text)
+    {
+        var strong = MessageHeaderLine().Match(text);
+        if (!strong.Success || strong.Index == 0)
+        {
+            return text.Length;
+        }
+        // Back over the header lines just above it (From:, To:, Subject: of the same block).
+        var start = strong.Index;
+        while (start > 0)
+        {
+            var previousStart = text.LastIndexOf('\n', start - 2) + 1;
+            var previous = text[previousStart..(start - 1)];
+            if (previous.Length == 0 || !(HeaderLine().IsMatch(previous) || (char.IsWhiteSpace(previous[0]) && previous.Trim().Length > 0)))
+            {
+                break;
+            }
+            start = previousStart;
+        }
+        return start;
     }
 
     private static readonly HtmlParser Html = new();
@@ -471,6 +514,15 @@ public static partial class BounceReader
 
     [GeneratedRegex(@"^\s*(To|From|Cc|Reply-To|Sender):\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex QuotedHeaderLine();
+
+    [GeneratedRegex(@"^(?:Received|Return-Path|Message-I[Dd]|MIME-Version|DKIM-Signature):", RegexOptions.Multiline)]
+    private static partial Regex MessageHeaderLine();
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9-]*:[ \t]")]
+    private static partial Regex HeaderLine();
+
+    [GeneratedRegex(@"^\s*(?:Message-I[Dd]|References|In-Reply-To|Received|Return-Path|DKIM-Signature|X-[A-Za-z-]*(?:Id|ID|Arn))\s*:|^\s+(?:by|for|id|with)\s|^\s*\((?:ultimately )?generated from", RegexOptions.IgnoreCase)]
+    private static partial Regex TraceHeaderLine();
 
     [GeneratedRegex(@"^Original-Rcpt-To:\s*(\S+)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex OriginalRcptTo();
