@@ -22,11 +22,12 @@ public sealed class MtaMessagesTests(ITestOutputHelper output)
 
         var misses = rows
             .Select(row => (Expected: row[0], Reply: row[1], Got: classifier.ClassifyReply(row[1])))
-            .Where(r => r.Got.Reason != r.Expected)
+            // …and every block is one of the sending IP: another of our IPs would likely get through.
+            .Where(r => r.Got.Reason != r.Expected || (r.Expected == "blocked" && !r.Got.IpBlock))
             .ToList();
         foreach (var miss in misses)
         {
-            output.WriteLine($"expected {miss.Expected}, got {miss.Got.Reason} ({miss.Got.Why}) :: {miss.Reply}");
+            output.WriteLine($"expected {miss.Expected}, got {miss.Got.Reason} (ip_block {miss.Got.IpBlock}; {miss.Got.Why}) :: {miss.Reply}");
         }
         output.WriteLine($"{rows.Count - misses.Count}/{rows.Count} read as stated");
 
