@@ -379,4 +379,69 @@ public sealed class BounceReaderTests
         Assert.Equal("taro@example.net", recipient.Recipient.Recipient);
         Assert.Equal("userunknown", recipient.Classification.Reason);
     }
+
+    [Fact]
+    public void Each_recipient_of_a_plain_notice_listing_several_is_read_from_its_own_lines()
+    {
+        // Exim and qmail list every failed address with its own reply, some without any code: the first
+        // recipient's 5.1.1 is not the others'.
+        var exim = """
+            From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+            To: bounce@prportal.example
+            Subject: Mail delivery failed: returning message to sender
+            Content-Type: text/plain
+
+            This message was created automatically by mail delivery software.
+
+            A message that you sent could not be delivered to one or more of its
+            recipients. This is a permanent error. The following address(es) failed:
+
+              taro@example.jp
+                SMTP error from remote mail server after RCPT TO:<taro@example.jp>:
+                host mx.example.jp [192.0.2.1]: 550 5.1.1 <taro@example.jp>: Recipient address rejected: User unknown in local recipient table
+              hanako@example.org
+                SMTP error from remote mail server after RCPT TO:<hanako@example.org>:
+                host mx.example.org [192.0.2.2]: 452 4.2.2 Mailbox full
+              jiro@example.com
+                all relevant MX records point to non-existent hosts
+              saburo@example.net
+                retry timeout exceeded
+
+            ------ This is a copy of the message, including all the headers. ------
+            Return-path: <bounce@prportal.example>
+            """;
+        var qmail = """
+            From: MAILER-DAEMON@qmail.example.net
+            To: bounce@prportal.example
+            Subject: failure notice
+            Content-Type: text/plain
+
+            Hi. This is the qmail-send program at qmail.example.net.
+            I'm afraid I wasn't able to deliver your message to the following addresses.
+            This is a permanent error; I've given up. Sorry it didn't work out.
+
+            <taro@example.jp>:
+            192.0.2.1 does not like recipient.
+            Remote host said: 550 5.1.1 <taro@example.jp>... User Unknown
+            Giving up on 192.0.2.1.
+
+            <hanako@example.org>:
+            Sorry, I couldn't find any host named example.org. (#5.1.2)
+
+            <jiro@example.com>:
+            Connected to 192.0.2.3 but greeting failed.
+            Remote host said: 554 5.7.1 Your IP 192.0.2.9 is listed in bl.example.net
+            Giving up on 192.0.2.3.
+
+            --- Below this line is a copy of the message.
+            """;
+
+        var fromExim = Classify(exim);
+        var fromQmail = Classify(qmail);
+
+        Assert.Equal(["taro@example.jp", "hanako@example.org", "jiro@example.com", "saburo@example.net"], fromExim.Select(r => r.Recipient.Recipient));
+        Assert.Equal(["userunknown", "mailboxfull", "hostunknown", "expired"], fromExim.Select(r => r.Classification.Reason));
+        Assert.Equal(["userunknown", "hostunknown", "blocked"], fromQmail.Select(r => r.Classification.Reason));
+        Assert.True(fromQmail[2].Classification.IpBlock);
+    }
 }

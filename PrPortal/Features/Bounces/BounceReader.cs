@@ -170,7 +170,9 @@ public static partial class BounceReader
         {
             var paragraph = ParagraphAbout(text, address);
             // Some notices (au, Notes, Exchange) say why above the address list: then the whole notice is the diagnostic.
-            var diagnostic = paragraph.Length > 0 && (FindReplyCode(paragraph) is >= 400 || (paragraph.Length > address.Length + 80 && FindReplyCode(text) is null or < 400))
+            // (…not when it names several recipients each with its own words: those are each one's, with or without a code.)
+            var itsOwn = candidates.Count > 1 && paragraph.Length > address.Length + 8;
+            var diagnostic = itsOwn || (paragraph.Length > 0 && (FindReplyCode(paragraph) is >= 400 || (paragraph.Length > address.Length + 80 && FindReplyCode(text) is null or < 400)))
                 ? paragraph
                 : Truncate(Unfold(text), 2000);
             return new BounceRecipient(address, null, FindStatus(diagnostic), FindReplyCode(diagnostic), diagnostic);
