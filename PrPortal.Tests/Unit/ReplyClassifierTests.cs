@@ -37,6 +37,12 @@ public sealed class ReplyClassifierTests
     [InlineData("550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users", "authfailure")]
     [InlineData("552 5.3.4 Message size exceeds fixed limit", "mesgtoobig")]
     [InlineData("421 4.7.0 Too many concurrent SMTP connections from this IP address; please try again later", "toomanyconn")]
+    [InlineData("550-5.7.1 Our system has detected that this message is likely suspicious due to the very low reputation of the sending domain.", "badreputation")]
+    [InlineData("550 5.7.1 Blocked by policy: the From domain has a DMARC reject policy", "authfailure")]
+    [InlineData("554 5.7.1 Your message has been blocked because it contains a blocklisted domain", "spamdetected")]
+    [InlineData("550 5.7.1 Sender address is listed in our block list", "rejected")]
+    [InlineData("550 5.7.1 Your message was blocked by the recipient's block list", "filtered")]
+    [InlineData("User taro (taro@example.jp) not listed in Domino Directory", "userunknown")]
     public void Replies_about_the_recipient_or_the_message_are_not_ip_blocks(string reply, string reason)
     {
         var result = Classifier.ClassifyReply(reply);
