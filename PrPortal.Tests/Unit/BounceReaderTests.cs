@@ -444,4 +444,42 @@ public sealed class BounceReaderTests
         Assert.Equal(["userunknown", "hostunknown", "blocked"], fromQmail.Select(r => r.Classification.Reason));
         Assert.True(fromQmail[2].Classification.IpBlock);
     }
+
+    [Fact]
+    public void A_statement_just_above_the_one_address_is_the_reporting_systems_reading_of_it()
+    {
+        // A carrier's notice states the recipient's state in its own sentence above the address; the remote
+        // server's bare "550 user unknown" below it is how that state was refused.
+        var mail = """
+            From: Mail Administrator <Postmaster@carrier.example.jp>
+            To: bounce+d1@bounce.prportal.example
+            Subject: Mail System Error - Returned Mail
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+            --b1
+            Content-Type: text/plain
+
+            The user(s) account is disabled.
+
+            <taro@carrier.example.jp>: 550 user unknown (in reply to RCPT TO command)
+
+            --b1
+            Content-Type: message/delivery-status
+
+            Reporting-MTA: dns; mx.carrier.example.jp
+
+            Final-Recipient: rfc822; taro@carrier.example.jp
+            Action: failed
+            Status: 5.0.0
+
+            --b1--
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("suspend", recipient.Classification.Reason);
+        // Without the statement the same reply is an unknown user.
+        Assert.Equal("userunknown", Assert.Single(Classify(mail.Replace("The user(s) account is disabled.", "----- Transcript -----"))).Classification.Reason);
+    }
 }

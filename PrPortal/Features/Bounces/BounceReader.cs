@@ -73,6 +73,7 @@ public static partial class BounceReader
                 }
                 // Nothing said of this recipient by name: the one recipient's reply is the session transcript's (Sendmail).
                 diagnostic = diagnostic.Length == 0 && groups.Count == 1 ? TranscriptReplies(text) : diagnostic;
+                diagnostic = groups.Count == 1 ? WithStatement(diagnostic, Statement(text, address)) : diagnostic;
                 diagnostic += TranscriptCommand(text, address);
                 var status = Unfold(group["Status"]).Split(' ').FirstOrDefault(s => StatusPattern().IsMatch(s)) ?? FindStatus(diagnostic);
                 recipients.Add(new BounceRecipient(address, Unfold(group["Action"]).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic, TypeOf(group["Diagnostic-Code"])));
@@ -175,6 +176,7 @@ public static partial class BounceReader
             var diagnostic = itsOwn || (paragraph.Length > 0 && (FindReplyCode(paragraph) is >= 400 || (paragraph.Length > address.Length + 80 && FindReplyCode(text) is null or < 400)))
                 ? paragraph
                 : Truncate(Unfold(text), 2000);
+            diagnostic = candidates.Count == 1 ? WithStatement(diagnostic, Statement(text, address)) : diagnostic;
             return new BounceRecipient(address, null, FindStatus(diagnostic), FindReplyCode(diagnostic), diagnostic);
         }).ToList();
     }
@@ -309,6 +311,30 @@ public static partial class BounceReader
         }
         return document.Body?.TextContent ?? "";
     }
+
+    /// <summary>
+    /// The sentence a notice states just above the one address it lists, as its own block ("The user(s) account is
+    /// disabled." in au's notices, above the remote server's bare "550 user unknown"): the reporting system's
+    /// reading of what happened to that recipient. Empty when the block above is long, names an address or is
+    /// no sentence (a separator line, a heading).
+    /// </summary>
+    private static string Statement(string text, string address)
+    {
+        var at = text.IndexOf(address, StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return "";
+        }
+        var lines = text[..(text.LastIndexOf('\n', at) + 1)].Split('\n').Reverse().SkipWhile(string.IsNullOrWhiteSpace).ToList();
+        var block = lines.TakeWhile(l => !string.IsNullOrWhiteSpace(l)).Reverse().ToList();
+        var sentence = Unfold(string.Join(' ', block));
+        return sentence.Length is > 0 and <= 160 && sentence.EndsWith('.') && !sentence.EndsWith("...", StringComparison.Ordinal)
+            && !EmailPattern().IsMatch(sentence) && block.Count <= 3 ? sentence : "";
+    }
+
+    private static string WithStatement(string diagnostic, string statement) =>
+        statement.Length == 0 || diagnostic.Contains(statement, StringComparison.OrdinalIgnoreCase) ? diagnostic
+            : diagnostic.Length == 0 ? statement : diagnostic + "\n" + statement;
 
     /// <summary>The lines about one address: from where it is named to the next blank line, joined.</summary>
     private static string ParagraphAbout(string text, string address)
