@@ -482,4 +482,17 @@ public sealed class BounceReaderTests
         // Without the statement the same reply is an unknown user.
         Assert.Equal("userunknown", Assert.Single(Classify(mail.Replace("The user(s) account is disabled.", "----- Transcript -----"))).Classification.Reason);
     }
+
+    [Theory]
+    [InlineData("smtp; 550 <taro@example.jp>: User unknown", "userunknown")]
+    [InlineData("smtp; 550 5.1.1 The email account that you tried to reach does not exist.", "userunknown")]
+    [InlineData("The email account that you tried to reach does not exist.", "filtered")]
+    public void No_such_user_in_a_reports_own_words_without_a_reply_code_is_a_filter(string diagnostic, string reason)
+    {
+        // A remote server's refusal comes with its reply code (and a 5.1.1 says the mailbox is unknown); the same
+        // words with neither are the reporting gateway's own sentence.
+        var recipient = Assert.Single(Classify(Dsn("taro@example.jp", "failed", "5.0.0", diagnostic)));
+
+        Assert.Equal(reason, recipient.Classification.Reason);
+    }
 }

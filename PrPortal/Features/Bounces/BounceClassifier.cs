@@ -43,9 +43,13 @@ public sealed partial class BounceClassifier(ReplyClassifier replies)
 
     // A plain-text notice (no DSN) that says "no such user" without naming an SMTP command or a status
     // comes from a filtering gateway answering for the mailbox after the mail was taken (as Sisimai reads it).
+    // So is a delivery report's recipient whose diagnostic is such words alone: no reply code, no specific status,
+    // no command (a gateway's own sentence, not a remote server's refusal).
     private static Classification Filtered(BounceReport report, BounceRecipient r, Classification found) =>
-        report.Kind == BounceReport.Text && found is { Reason: "userunknown", AsIs: false } && r.Status is null && ReplyClassifier.Stage(r.Diagnostic) is null
-            ? new Classification("filtered", false, found.List) { Why = $"{found.Why}, in a plain notice without status or command: a filter" }
+        found is { Reason: "userunknown", AsIs: false } && ReplyClassifier.Stage(r.Diagnostic) is null
+        && ((report.Kind == BounceReport.Text && r.Status is null)
+            || (report.Kind == BounceReport.Dsn && r.ReplyCode is null && r.Status is null or "5.0.0" or "4.0.0" && !found.Why.StartsWith("status ", StringComparison.Ordinal)))
+            ? new Classification("filtered", false, found.List) { Why = $"{found.Why}, {(report.Kind == BounceReport.Text ? "in a plain notice" : "in a report's own words")} without status, reply or command: a filter" }
             : found;
 
     // A temporary failure that the reporting MTA finally gave up on is an expiry, not the last error;
