@@ -495,4 +495,43 @@ public sealed class BounceReaderTests
 
         Assert.Equal(reason, recipient.Classification.Reason);
     }
+
+    [Fact]
+    public void The_transcripts_refused_command_is_the_one_recipients_even_when_its_reply_names_nobody()
+    {
+        // Sendmail: the reply to DATA does not repeat the address; refused after the content, "user unknown" is a filter.
+        var mail = """
+            From: Mail Delivery Subsystem <MAILER-DAEMON@mta.example.org>
+            To: bounce+d1@bounce.prportal.example
+            Subject: Returned mail: see transcript for details
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+            --b1
+            Content-Type: text/plain
+
+               ----- Transcript of session follows -----
+            ... while talking to mx.carrier.example.jp.:
+            >>> DATA
+            <<< 550 User unknown
+            554 5.0.0 Service unavailable
+
+            --b1
+            Content-Type: message/delivery-status
+
+            Reporting-MTA: dns; mta.example.org
+
+            Final-Recipient: RFC822; taro@carrier.example.jp
+            Action: failed
+            Status: 5.0.0
+            Diagnostic-Code: SMTP; 550 User unknown
+
+            --b1--
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal("filtered", recipient.Classification.Reason);
+        Assert.Contains("DATA", recipient.Classification.Why);
+    }
 }

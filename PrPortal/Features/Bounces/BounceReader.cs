@@ -74,7 +74,7 @@ public static partial class BounceReader
                 // Nothing said of this recipient by name: the one recipient's reply is the session transcript's (Sendmail).
                 diagnostic = diagnostic.Length == 0 && groups.Count == 1 ? TranscriptReplies(text) : diagnostic;
                 diagnostic = groups.Count == 1 ? WithStatement(diagnostic, Statement(text, address)) : diagnostic;
-                diagnostic += TranscriptCommand(text, address);
+                diagnostic += TranscriptCommand(text, address, groups.Count == 1);
                 var status = Unfold(group["Status"]).Split(' ').FirstOrDefault(s => StatusPattern().IsMatch(s)) ?? FindStatus(diagnostic);
                 recipients.Add(new BounceRecipient(address, Unfold(group["Action"]).ToLowerInvariant(), status, FindReplyCode(diagnostic), diagnostic, TypeOf(group["Diagnostic-Code"])));
             }
@@ -398,16 +398,23 @@ public static partial class BounceReader
     private static partial Regex TranscriptReply();
 
     /// <summary>"\n>>> DATA" when the session transcript shows which command the reply naming the address answered.</summary>
-    private static string TranscriptCommand(string text, string address)
+    /// <remarks>For a report's one recipient, the last permanently refused MAIL, RCPT or DATA names its command even
+    /// when the reply does not name the address.</remarks>
+    private static string TranscriptCommand(string text, string address, bool onlyRecipient)
     {
+        string? refused = null;
         foreach (Match step in TranscriptStep().Matches(text))
         {
             if (step.Value.Contains(address, StringComparison.OrdinalIgnoreCase))
             {
                 return "\n>>> " + step.Groups[1].Value;
             }
+            if (step.Groups[2].Value.StartsWith('5') && step.Groups[1].Value is "MAIL" or "RCPT" or "DATA")
+            {
+                refused = step.Groups[1].Value;
+            }
         }
-        return "";
+        return onlyRecipient && refused is not null ? "\n>>> " + refused : "";
     }
 
     private static bool LooksLikeNewRecipient(string line)
@@ -527,7 +534,7 @@ public static partial class BounceReader
     private static partial Regex ReturnedToLine();
 
     // Sendmail's transcript: the command, then the reply naming the address.
-    [GeneratedRegex(@"^>>> ([A-Z]+)[^\n]*\n<<< [^\n]*$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^>>> ([A-Z]+)[^\n]*\n<<< (?:([45]\d\d)\b)?[^\n]*$", RegexOptions.Multiline)]
     private static partial Regex TranscriptStep();
 
     [GeneratedRegex(@"^\s*(?:Final|Original|X-Actual)-Recipient:", RegexOptions.IgnoreCase)]
