@@ -210,8 +210,9 @@ public sealed partial class ReplyClassifier
         }
         : null;
 
-    // (GMX and 1&1 say "for RCPT TO command", "for TEXT command": TEXT is the message's content, after DATA.)
-    [GeneratedRegex(@"(?:in reply to|after|did not like our|in response to|does not like|for(?=\s+(?:RCPT TO|MAIL FROM|DATA|TEXT)\s+command))\s+(?:the\s+)?(initial connection|connect|EHLO|HELO|greeting|MAIL FROM|MAIL|RCPT TO|RCPT|recipient|end of data|DATA|TEXT)", RegexOptions.IgnoreCase)]
+    // (GMX and 1&1 say "for RCPT TO command", "for TEXT command": TEXT is the message's content, after DATA;
+    // Exim "after pipelined MAIL FROM:".)
+    [GeneratedRegex(@"(?:in reply to|after|did not like our|in response to|does not like|for(?=\s+(?:RCPT TO|MAIL FROM|DATA|TEXT)\s+command))\s+(?:the\s+)?(?:pipelined\s+)?(initial connection|connect|EHLO|HELO|greeting|MAIL FROM|MAIL|RCPT TO|RCPT|recipient|end of data|DATA|TEXT)", RegexOptions.IgnoreCase)]
     private static partial Regex StagePattern();
 
     // qmail's and Postfix's words for the command: "Connected to … but greeting failed", "… but my name was
