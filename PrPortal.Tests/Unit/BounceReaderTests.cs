@@ -534,4 +534,38 @@ public sealed class BounceReaderTests
         Assert.Equal("filtered", recipient.Classification.Reason);
         Assert.Contains("DATA", recipient.Classification.Why);
     }
+
+    [Fact]
+    public void A_report_writing_its_recipient_into_the_per_message_block_names_only_that_recipient()
+    {
+        // No blank line between the per-message and the recipient's fields; the readable part mentions another address.
+        var mail = """
+            From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>
+            To: bounce+d1@bounce.prportal.example
+            Subject: Undeliverable: Press release
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+            --b1
+            Content-Type: text/plain
+
+            Your message could not be delivered. Questions? Write to help@example.net.
+
+            --b1
+            Content-Type: message/delivery-status
+
+            Reporting-MTA: dns; mx.example.net
+            Arrival-Date: Mon, 1 Dec 2026 10:00:00 +0900
+            Final-Recipient: rfc822; taro@example.jp
+            Action: failed
+            Status: 5.1.1
+            Diagnostic-Code: smtp; 550 5.1.1 <taro@example.jp>... User Unknown
+
+            --b1--
+            """;
+
+        var recipient = Assert.Single(Classify(mail));
+
+        Assert.Equal(("taro@example.jp", "userunknown"), (recipient.Recipient.Recipient, recipient.Classification.Reason));
+    }
 }

@@ -56,7 +56,11 @@ public static partial class BounceReader
         if (statuses.Count > 0)
         {
             var recipients = new List<BounceRecipient>();
-            var groups = statuses.SelectMany(s => s.StatusGroups.Skip(1)).ToList();
+            // The first group holds the per-message fields; a report that writes its one recipient's fields into
+            // that same block (no blank line between) still names the recipient there, with the Status RFC 3464
+            // requires of a recipient (a block without one is read from the notice's text, as before).
+            var groups = statuses.SelectMany(s => s.StatusGroups.Where((g, i) => i > 0
+                || ((g.Contains("Final-Recipient") || g.Contains("Original-Recipient")) && g.Contains("Status")))).ToList();
             foreach (var group in groups)
             {
                 var address = Address(group["Final-Recipient"]) ?? Address(group["Original-Recipient"]);
